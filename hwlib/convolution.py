@@ -1,0 +1,215 @@
+"""Convolution in numpy: the three 2-D operations and the convolutional layer.
+
+Explained in chapter 2, *Convolution, derived*. The appendix of the course defines, for an
+``m×n`` array ``A`` and a ``k×l`` kernel ``B`` (1-based indices):
+
+* filtering  ``(A ⊛filt B)[i, j]  = Σ_{p,q} A[i+p-1, j+q-1] · B[p, q]``               (no flip)
+* valid      ``(A ⊛valid B)[i, j] = Σ_{p,q} A[i+p-1, j+q-1] · B[k-p+1, l-q+1]``       (flipped kernel)
+* full       ``A ⊛full B`` = zero-pad ``A`` by ``k-1`` rows and ``l-1`` columns on every side, then valid.
+
+Filtering and valid have ``(m-k+1)×(n-l+1)`` outputs, full has ``(m+k-1)×(n+l-1)``. In 0-based
+code ``A[i+p-1, ...]`` becomes ``A[i+p, ...]`` and ``B[k-p+1, ...]`` becomes ``B[k-1-p, ...]``, i.e.
+``B[::-1, ::-1]``.
+
+The layer computes ``Y[n,f] = Σ_c X[n,c] ⊛filt K[f,c]`` and its backward pass is the appendix's
+claim, implemented literally:
+
+* ``dL/dX[n,c] = Σ_f K[f,c] ⊛full dY[n,f]``
+* ``dL/dK[f,c] = Σ_n X[n,c] ⊛filt dY[n,f]``
+
+Everything is vectorized: the sliding windows of the input are gathered once (im2col) so each
+operation is a single matrix multiply; the only Python loops run over nothing larger than a batch.
+"""
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from hwlib._checks import float_array, require_ndim, same_dtype, same_shape
+
+
+# ----------------------------------------------------------------------------------------------
+# The three 2-D operations on single arrays
+# ----------------------------------------------------------------------------------------------
+
+def _two_d(name, a):
+    arr = float_array(name, a)
+    require_ndim(name, arr, 2, "(rows, cols)")
+    return arr
+
+
+def _require_kernel_fits(a, b):
+    if b.shape[0] > a.shape[0] or b.shape[1] > a.shape[1]:
+        raise ValueError(f"kernel b of shape {b.shape} does not fit inside a of shape {a.shape}; "
+                         "filt2d and conv2d_valid need b no larger than a (use conv2d_full otherwise)")
+
+
+def filt2d(a, b):
+    """Filtering (cross-correlation, no kernel flip): ``a ⊛filt b``.
+
+    Inputs:
+    - a: array of shape (m, n), float32 or float64
+    - b: kernel of shape (k, l), same dtype, with k <= m and l <= n
+
+    Returns:
+    - out: array of shape (m-k+1, n-l+1), same dtype, ``out[i, j] = Σ_{p,q} a[i+p, j+q] b[p, q]``
+    """
+    a, b = _two_d("a", a), _two_d("b", b)
+    same_dtype(a=a, b=b)
+    _require_kernel_fits(a, b)
+    windows = sliding_window_view(a, b.shape)               # (m-k+1, n-l+1, k, l), a view
+    return np.tensordot(windows, b, axes=([2, 3], [0, 1]))
+
+
+def conv2d_valid(a, b):
+    """Valid convolution (kernel flipped in both axes): ``a ⊛valid b``.
+
+    Inputs:
+    - a: array of shape (m, n), float32 or float64
+    - b: kernel of shape (k, l), same dtype, with k <= m and l <= n
+
+    Returns:
+    - out: array of shape (m-k+1, n-l+1), same dtype,
+      ``out[i, j] = Σ_{p,q} a[i+p, j+q] b[k-1-p, l-1-q]``
+    """
+    b = _two_d("b", b)
+    return filt2d(a, b[::-1, ::-1])
+
+
+def conv2d_full(a, b):
+    """Full convolution: zero-pad ``a`` by ``k-1`` rows / ``l-1`` columns on every side, then valid.
+
+    Inputs:
+    - a: array of shape (m, n), float32 or float64
+    - b: kernel of shape (k, l), same dtype (any size: b may be larger than a)
+
+    Returns:
+    - out: array of shape (m+k-1, n+l-1), same dtype
+    """
+    a, b = _two_d("a", a), _two_d("b", b)
+    k, l = b.shape
+    padded = np.pad(a, ((k - 1, k - 1), (l - 1, l - 1)))
+    return conv2d_valid(padded, b)
+
+
+# ----------------------------------------------------------------------------------------------
+# The convolutional layer (batched, multi-channel, no bias)
+# ----------------------------------------------------------------------------------------------
+
+def _im2col(x, hh, ww):
+    """Gather every (hh, ww) window of x into one row.
+
+    x (N, C, H, W) -> cols (N*H'*W', C*hh*ww) with H' = H-hh+1, W' = W-ww+1. Row (n, i, j)
+    holds the window X[n, :, i:i+hh, j:j+ww] flattened in (c, p, q) order, the same order as
+    ``w.reshape(F, -1)``; so ``cols @ w.reshape(F, -1).T`` is Σ_c X[n,c] ⊛filt K[f,c] at (i, j).
+    """
+    windows = sliding_window_view(x, (hh, ww), axis=(2, 3))  # (N, C, H', W', hh, ww), a view
+    n, c, ho, wo = windows.shape[:4]
+    return windows.transpose(0, 2, 3, 1, 4, 5).reshape(n * ho * wo, c * hh * ww)
+
+
+def _filt_layer(x, w):
+    """Y[n,f] = Σ_c X[n,c] ⊛filt K[f,c] as one matrix multiply; returns (out, cols)."""
+    n, _, h, wd = x.shape
+    f, _, hh, ww = w.shape
+    ho, wo = h - hh + 1, wd - ww + 1
+    cols = _im2col(x, hh, ww)                                 # (N*H'*W', C*hh*ww)
+    out = cols @ w.reshape(f, -1).T                           # (N*H'*W', F)
+    out = np.ascontiguousarray(out.reshape(n, ho, wo, f).transpose(0, 3, 1, 2))
+    return out, cols
+
+
+def _check_conv_inputs(x, w):
+    x, w = float_array("x", x), float_array("w", w)
+    require_ndim("x", x, 4, "(N, C, H, W)")
+    require_ndim("w", w, 4, "(F, C, HH, WW)")
+    same_dtype(x=x, w=w)
+    if x.shape[1] != w.shape[1]:
+        raise ValueError(f"channel mismatch: x has shape {x.shape} (C={x.shape[1]}) but w has shape "
+                         f"{w.shape} (C={w.shape[1]})")
+    if w.shape[2] > x.shape[2] or w.shape[3] > x.shape[3]:
+        raise ValueError(f"kernel of w with shape {w.shape} is larger than the image of x with shape {x.shape}")
+    return x, w
+
+
+def conv_forward(x, w):
+    """Forward pass of a convolutional layer without bias (stride 1, no padding).
+
+    Inputs:
+    - x: input of shape (N, C, H, W), float32 or float64
+    - w: filters of shape (F, C, HH, WW), same dtype as x
+
+    Returns a tuple of:
+    - out: output of shape (N, F, H-HH+1, W-WW+1), same dtype,
+      ``out[n, f] = Σ_c x[n, c] ⊛filt w[f, c]``
+    - cache: (x, w, cols) for conv_backward
+    """
+    x, w = _check_conv_inputs(x, w)
+    out, cols = _filt_layer(x, w)
+    return out, (x, w, cols)
+
+
+def conv_backward(dout, cache):
+    """Backward pass of conv_forward, the appendix's two formulas.
+
+    Inputs:
+    - dout: upstream derivative dL/dY of shape (N, F, H', W'), same dtype as x
+    - cache: the cache returned by conv_forward
+
+    Returns a tuple of:
+    - dx: dL/dX of shape (N, C, H, W), ``dx[n, c] = Σ_f w[f, c] ⊛full dout[n, f]``
+    - dw: dL/dK of shape (F, C, HH, WW), ``dw[f, c] = Σ_n x[n, c] ⊛filt dout[n, f]``
+    """
+    x, w, cols = cache
+    n, c, h, wd = x.shape
+    f, _, hh, ww = w.shape
+    dout = float_array("dout", dout)
+    same_shape("dout", dout, (n, f, h - hh + 1, wd - ww + 1), "the shape conv_forward returned")
+    same_dtype(dout=dout, x=x)
+
+    # dL/dK: the rows of cols are the windows of X, so dout^T @ cols sums
+    # X[n,c][i+p, j+q] · dY[n,f][i, j] over n, i, j -- exactly Σ_n X[n,c] ⊛filt dY[n,f].
+    dout_rows = dout.transpose(0, 2, 3, 1).reshape(-1, f)    # (N*H'*W', F)
+    dw = (dout_rows.T @ cols).reshape(w.shape)
+
+    # dL/dX: K ⊛full dY = dY ⊛full K (convolution commutes) = pad dY by (HH-1, WW-1), then
+    # valid-convolve with K, i.e. filter with the flipped K. Summing over f is the channel sum
+    # of a filtering layer whose "input channels" are F and "output channels" are C.
+    padded = np.pad(dout, ((0, 0), (0, 0), (hh - 1, hh - 1), (ww - 1, ww - 1)))
+    flipped = w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)      # (C, F, HH, WW)
+    dx, _ = _filt_layer(padded, np.ascontiguousarray(flipped))
+    return dx, dw
+
+
+def conv_bias_forward(x, b):
+    """Add a per-channel bias to a convolution output (kept separate from conv_forward, as in the seed).
+
+    Inputs:
+    - x: array of shape (N, F, H, W), float32 or float64
+    - b: biases of shape (F,), same dtype
+
+    Returns a tuple of:
+    - out: x + b[None, :, None, None], shape (N, F, H, W)
+    - cache: the shapes needed by conv_bias_backward
+    """
+    x, b = float_array("x", x), float_array("b", b)
+    require_ndim("x", x, 4, "(N, F, H, W)")
+    require_ndim("b", b, 1, "(F,)")
+    same_dtype(x=x, b=b)
+    if b.shape[0] != x.shape[1]:
+        raise ValueError(f"b of shape {b.shape} does not match the F={x.shape[1]} channels of x with shape {x.shape}")
+    return x + b[None, :, None, None], (x.shape, x.dtype)
+
+
+def conv_bias_backward(dout, cache):
+    """Backward pass of conv_bias_forward: the bias gradient is the sum over n, i, j.
+
+    Returns a tuple of:
+    - dx: equal to dout, shape (N, F, H, W)
+    - db: shape (F,), ``db[f] = Σ_{n,i,j} dout[n, f, i, j]``
+    """
+    shape, dtype = cache
+    dout = float_array("dout", dout)
+    same_shape("dout", dout, shape, "the shape conv_bias_forward returned")
+    if dout.dtype != dtype:
+        raise TypeError(f"dout has dtype {dout.dtype} but the forward pass ran in {dtype}")
+    return dout.copy(), dout.sum(axis=(0, 2, 3))

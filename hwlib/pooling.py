@@ -1,0 +1,108 @@
+"""Max and average pooling in numpy, with their gradients.
+
+Explained in chapter 2, *Convolution, derived* (section "Pooling"). Windows may overlap
+(e.g. 3×3 with stride 2); the output size is ``H' = (H - pool_height) // stride + 1`` (rows
+that no window reaches get zero gradient, as in ``torch.nn.functional.max_pool2d``).
+"""
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from hwlib._checks import float_array, require_ndim, same_shape
+
+_POOL_KEYS = ("pool_height", "pool_width", "stride")
+
+
+def _pool_setup(x, pool_param):
+    x = float_array("x", x)
+    require_ndim("x", x, 4, "(N, C, H, W)")
+    if not isinstance(pool_param, dict) or set(_POOL_KEYS) - set(pool_param):
+        raise ValueError(f"pool_param must be a dict with keys {_POOL_KEYS}, got {pool_param!r}")
+    ph, pw, s = (pool_param[k] for k in _POOL_KEYS)
+    for key, value in zip(_POOL_KEYS, (ph, pw, s)):
+        if not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"pool_param[{key!r}] must be a positive integer, got {value!r}")
+    if ph > x.shape[2] or pw > x.shape[3]:
+        raise ValueError(f"a {ph}x{pw} pooling window does not fit in x of shape {x.shape}")
+    # (N, C, H', W', ph, pw): the windows, as a strided view (no copy yet).
+    windows = sliding_window_view(x, (ph, pw), axis=(2, 3))[:, :, ::s, ::s]
+    return x, windows, (int(ph), int(pw), int(s))
+
+
+def max_pool_forward(x, pool_param):
+    """Forward pass of max pooling.
+
+    Inputs:
+    - x: input of shape (N, C, H, W), float32 or float64
+    - pool_param: {'pool_height': ph, 'pool_width': pw, 'stride': s}
+
+    Returns a tuple of:
+    - out: shape (N, C, H', W') with H' = (H-ph)//s + 1, W' = (W-pw)//s + 1, same dtype
+    - cache: (x shape, dtype, argmax index inside each window, pool sizes)
+    """
+    x, windows, (ph, pw, s) = _pool_setup(x, pool_param)
+    n, c, ho, wo = windows.shape[:4]
+    flat = windows.reshape(n, c, ho, wo, ph * pw)
+    arg = flat.argmax(axis=-1)                                # first maximum of each window
+    out = np.take_along_axis(flat, arg[..., None], axis=-1)[..., 0]
+    return out, (x.shape, x.dtype, arg, (ph, pw, s))
+
+
+def max_pool_backward(dout, cache):
+    """Backward pass of max pooling: each window's gradient goes to the input that was its maximum.
+
+    Inputs:
+    - dout: upstream derivative of shape (N, C, H', W')
+    - cache: from max_pool_forward
+
+    Returns:
+    - dx: shape (N, C, H, W), same dtype as x. Overlapping windows add their contributions.
+    """
+    shape, dtype, arg, (ph, pw, s) = cache
+    dout = float_array("dout", dout)
+    same_shape("dout", dout, arg.shape, "the shape max_pool_forward returned")
+    n, c, h, w = shape
+    ho, wo = arg.shape[2:]
+    # Absolute (row, col) of each window's maximum, then one scatter-add via bincount.
+    rows = np.arange(ho)[:, None] * s + arg // pw             # (N, C, H', W')
+    cols = np.arange(wo)[None, :] * s + arg % pw
+    plane = (np.arange(n)[:, None] * c + np.arange(c)[None, :])[:, :, None, None]
+    linear = (plane * h + rows) * w + cols
+    dx = np.bincount(linear.ravel(), weights=dout.ravel(), minlength=n * c * h * w)
+    return dx.reshape(shape).astype(dtype, copy=False)
+
+
+def avg_pool_forward(x, pool_param):
+    """Forward pass of average pooling.
+
+    Inputs:
+    - x: input of shape (N, C, H, W), float32 or float64
+    - pool_param: {'pool_height': ph, 'pool_width': pw, 'stride': s}
+
+    Returns a tuple of:
+    - out: shape (N, C, H', W'), the mean of each window, same dtype
+    - cache: (x shape, dtype, pool sizes)
+    """
+    x, windows, sizes = _pool_setup(x, pool_param)
+    return windows.mean(axis=(4, 5), dtype=x.dtype), (x.shape, x.dtype, sizes)
+
+
+def avg_pool_backward(dout, cache):
+    """Backward pass of average pooling: each window spreads dout/(ph·pw) evenly over its inputs.
+
+    Returns:
+    - dx: shape (N, C, H, W), same dtype as x
+    """
+    shape, dtype, (ph, pw, s) = cache
+    n, c, h, w = shape
+    ho, wo = (h - ph) // s + 1, (w - pw) // s + 1
+    dout = float_array("dout", dout)
+    same_shape("dout", dout, (n, c, ho, wo), "the shape avg_pool_forward returned")
+    share = (dout / (ph * pw)).astype(dtype, copy=False)
+    dx = np.zeros(shape, dtype=dtype)
+    # Loop over the ph·pw offsets inside a window (not over pixels): offset (p, q) of every
+    # window lands on rows p, p+s, ..., columns q, q+s, ...
+    for p in range(ph):
+        for q in range(pw):
+            dx[:, :, p:p + s * (ho - 1) + 1:s, q:q + s * (wo - 1) + 1:s] += share
+    return dx
