@@ -1,0 +1,18 @@
+"""Data access for every chapter: one registry, one search order, verified files.
+
+``locate(data_file(...))`` finds a verified copy (``$HWLIB_DATA_DIR`` → ``data/`` →
+``$HWLIB_DATA_MIRROR`` → download); ``fetch(name)`` does it for a whole dataset and
+``python -m hwlib.data`` lists or fetches them all. See ``hwlib.data.store`` for the details.
+"""
+
+from hwlib.data.registry import DATASETS, DataFile, Dataset, data_file, dataset
+from hwlib.data.store import (CorruptDataWarning, DataNotFoundError, cache_dir, extract, find_local, locate,
+                              search_roots)
+
+__all__ = ["DATASETS", "DataFile", "Dataset", "data_file", "dataset", "CorruptDataWarning",
+           "DataNotFoundError", "cache_dir", "extract", "find_local", "locate", "search_roots", "fetch"]
+
+
+def fetch(name, allow_download=None):
+    """Locate (downloading if needed) every file of dataset ``name``; returns {relative path: Path}."""
+    return {f.path: locate(f, allow_download) for f in dataset(name).files}

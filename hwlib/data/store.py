@@ -1,0 +1,201 @@
+"""Finding, verifying, downloading and extracting data files.
+
+A file is looked for, in this order, in
+
+1. ``$HWLIB_DATA_DIR`` (if set),
+2. the project's ``data/`` folder (the local cache),
+3. ``$HWLIB_DATA_MIRROR`` (an offline mirror such as ``../shared/data``; read in place, never written),
+4. its public URL, downloaded into the cache with its checksum verified (skipped when
+   ``HWLIB_OFFLINE=1``),
+
+and if none of them has a good copy, :class:`DataNotFoundError` says which file is missing, where
+it was looked for and how to get it. A copy whose checksum does not match is reported and never used.
+"""
+
+import hashlib
+import os
+import shutil
+import tarfile
+import warnings
+import zipfile
+from pathlib import Path
+
+from hwlib.data.registry import DataFile
+
+_PROJECT_ROOT = Path(__file__).resolve().parents[2]
+_VERIFIED = {}   # (path, size, mtime_ns) -> matching checksum; hashing 50 MB each time adds up
+
+
+class DataNotFoundError(FileNotFoundError):
+    """No good copy of a data file could be found or downloaded."""
+
+
+class CorruptDataWarning(UserWarning):
+    """A copy of a data file was found but its checksum does not match; it is ignored."""
+
+
+def project_data_dir():
+    """The project's ``data/`` folder, or None when hwlib is installed outside a checkout."""
+    if (_PROJECT_ROOT / "pyproject.toml").is_file() and (_PROJECT_ROOT / "hwlib").is_dir():
+        return _PROJECT_ROOT / "data"
+    return None
+
+
+def cache_dir():
+    """Where downloads, extracted archives and decoded arrays are written.
+
+    ``$HWLIB_DATA_DIR`` if set, else the project's ``data/``, else ``~/.cache/hwlib``.
+    """
+    env = os.environ.get("HWLIB_DATA_DIR")
+    path = Path(env) if env else (project_data_dir() or Path.home() / ".cache" / "hwlib")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def search_roots():
+    """The folders searched for data files, in order, as (label, Path) pairs."""
+    roots = []
+    if os.environ.get("HWLIB_DATA_DIR"):
+        roots.append(("HWLIB_DATA_DIR", Path(os.environ["HWLIB_DATA_DIR"])))
+    if project_data_dir() is not None:
+        roots.append(("project data/", project_data_dir()))
+    elif not os.environ.get("HWLIB_DATA_DIR"):
+        roots.append(("user cache", Path.home() / ".cache" / "hwlib"))
+    if os.environ.get("HWLIB_DATA_MIRROR"):
+        roots.append(("HWLIB_DATA_MIRROR", Path(os.environ["HWLIB_DATA_MIRROR"])))
+    return roots
+
+
+def file_checksum(path, alg="sha256"):
+    """Hex digest of a file (streamed, so large archives do not fill memory)."""
+    digest = hashlib.new(alg)
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def matching_hash(path, datafile):
+    """The accepted checksum that ``path`` matches, or None if it matches none of them."""
+    stat = Path(path).stat()
+    key = (str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns)
+    if key not in _VERIFIED:
+        _VERIFIED[key] = None
+        for accepted in datafile.hashes:
+            alg, hexdigest = accepted.split(":", 1)
+            if file_checksum(path, alg) == hexdigest.lower():
+                _VERIFIED[key] = accepted
+                break
+    return _VERIFIED[key]
+
+
+def find_local(datafile):
+    """Search the local roots; returns (good path or None, list of (label, path, problem) tried)."""
+    tried = []
+    for label, root in search_roots():
+        candidate = root / datafile.path
+        if not candidate.is_file():
+            tried.append((label, candidate, "not there"))
+            continue
+        if matching_hash(candidate, datafile):
+            return candidate, tried
+        problem = "checksum mismatch (corrupt or truncated copy, ignored)"
+        warnings.warn(f"{candidate}: {problem}; expected one of {', '.join(datafile.hashes)}",
+                      CorruptDataWarning, stacklevel=3)
+        tried.append((label, candidate, problem))
+    return None, tried
+
+
+def download(datafile, dest_root=None, timeout=60):
+    """Download ``datafile.url`` into ``dest_root/datafile.path`` and verify it; returns the path.
+
+    Raises ``ValueError`` if the downloaded bytes match none of the accepted checksums (the file
+    is then deleted) and ``OSError``/``requests`` errors for network failures and HTTP errors.
+    """
+    import pooch  # only needed when something is actually downloaded
+
+    if not datafile.url:
+        raise ValueError(f"{datafile.path} has no public download URL")
+    target = Path(dest_root or cache_dir()) / datafile.path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    downloader = pooch.HTTPDownloader(progressbar=True, timeout=timeout)
+    # pooch verifies the download (and deletes a mismatch) against the URL's own checksum.
+    path = pooch.retrieve(datafile.url, known_hash=datafile.url_hash, fname=target.name, path=target.parent,
+                          downloader=downloader)
+    return Path(path)
+
+
+def locate(datafile, allow_download=None):
+    """Path of a verified copy of ``datafile``, searching, then downloading, as the module explains.
+
+    ``allow_download`` defaults to True unless the environment sets ``HWLIB_OFFLINE=1``.
+    """
+    found, tried = find_local(datafile)
+    if found is not None:
+        return found
+    if allow_download is None:
+        allow_download = os.environ.get("HWLIB_OFFLINE", "") not in ("1", "true", "yes")
+    if datafile.url and allow_download:
+        try:
+            return download(datafile)
+        except Exception as exc:  # network error, HTTP 404, checksum mismatch: all reported below
+            tried.append(("download", datafile.url, f"failed: {type(exc).__name__}: {exc}"))
+    elif datafile.url:
+        tried.append(("download", datafile.url, "skipped (HWLIB_OFFLINE is set)"))
+    raise DataNotFoundError(_missing_message(datafile, tried))
+
+
+def _missing_message(datafile, tried):
+    lines = [f"data file {datafile.path!r} is missing. Looked in:"]
+    lines += [f"  - {label}: {where} -> {problem}" for label, where, problem in tried]
+    lines.append("How to get it:")
+    if datafile.url:
+        lines.append(f"  - with internet: python -m hwlib.data fetch  (downloads {datafile.url})")
+    if datafile.note:
+        lines.append(f"  - {datafile.note}")
+    lines.append(f"  - or copy the file to {cache_dir() / datafile.path}, or point HWLIB_DATA_MIRROR "
+                 "at a folder holding it (e.g. export HWLIB_DATA_MIRROR=../shared/data)")
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------------------------
+# Archives
+# ----------------------------------------------------------------------------------------------
+
+_MARKER = ".hwlib-extracted"
+
+
+def extract(archive, datafile, name=None):
+    """Extract a verified archive once into ``cache_dir()/extracted/<name>`` and return that folder.
+
+    A marker file records the archive's checksum; extraction is repeated only when it changes
+    (or was interrupted). Members that would land outside the folder are refused.
+    """
+    checksum = matching_hash(archive, datafile)
+    if checksum is None:
+        raise ValueError(f"{archive}: checksum mismatch, refusing to extract it")
+    dest = cache_dir() / "extracted" / (name or Path(datafile.path).name.split(".")[0])
+    marker = dest / _MARKER
+    if marker.is_file() and marker.read_text() == checksum:
+        return dest
+    tmp = dest.with_name(dest.name + ".partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    if zipfile.is_zipfile(archive):
+        with zipfile.ZipFile(archive) as zf:
+            for member in zf.namelist():
+                _require_inside(tmp, member, archive)
+            zf.extractall(tmp)
+    else:
+        with tarfile.open(archive) as tf:
+            tf.extractall(tmp, filter="data")   # the "data" filter refuses links/paths outside tmp
+    (tmp / _MARKER).write_text(checksum)
+    shutil.rmtree(dest, ignore_errors=True)
+    tmp.rename(dest)
+    return dest
+
+
+def _require_inside(root, member, archive):
+    target = (root / member).resolve()
+    if root.resolve() not in target.parents and target != root.resolve():
+        raise ValueError(f"{archive}: member {member!r} would be extracted outside {root}")
