@@ -34,6 +34,8 @@ def _list():
 
 def _fetch(names):
     failed = 0
+    for name in names:
+        dataset(name)                     # unknown names fail before anything is downloaded
     for name in names or list(DATASETS):
         for f in dataset(name).files:
             try:
@@ -49,7 +51,7 @@ def main(argv=None):
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("list", help="show where each data file is and whether its checksum holds")
     fetch = sub.add_parser("fetch", help="download every missing file (or those of the named datasets)")
-    fetch.add_argument("names", nargs="*", choices=[[]] + list(DATASETS), metavar="NAME")
+    fetch.add_argument("names", nargs="*", metavar="NAME", help=f"any of: {', '.join(DATASETS)}")
     args = parser.parse_args(argv)
     if args.command == "fetch":
         return _fetch(args.names)

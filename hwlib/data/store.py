@@ -23,7 +23,7 @@ from pathlib import Path
 from hwlib.data.registry import DataFile
 
 _PROJECT_ROOT = Path(__file__).resolve().parents[2]
-_VERIFIED = {}   # (path, size, mtime_ns) -> matching checksum; hashing 50 MB each time adds up
+_VERIFIED = {}   # (path, size, mtime_ns, accepted hashes) -> matching checksum; hashing 50 MB each time adds up
 
 
 class DataNotFoundError(FileNotFoundError):
@@ -78,7 +78,7 @@ def file_checksum(path, alg="sha256"):
 def matching_hash(path, datafile):
     """The accepted checksum that ``path`` matches, or None if it matches none of them."""
     stat = Path(path).stat()
-    key = (str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns)
+    key = (str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns, datafile.hashes)
     if key not in _VERIFIED:
         _VERIFIED[key] = None
         for accepted in datafile.hashes:
