@@ -91,11 +91,32 @@ def conv2d_full(a, b):
     return conv2d_valid(padded, b)
 
 
+def conv1d_matrix(w, n, pad=0):
+    """The matrix M with ``M @ x == filt(zero-pad(x, pad), w)`` for 1-D x of length n (filtering, no flip).
+
+    Inputs:
+    - w: 1-D kernel of length k, float32 or float64
+    - n: length of x; pad: zeros added at each end of x
+
+    Returns:
+    - M: array of shape (n + 2·pad - k + 1, n), same dtype as w; ``M[i, j] = w[j + pad - i]`` where
+      that index lies in 0..k-1 and 0 elsewhere (a banded Toeplitz matrix)
+    """
+    w = float_array("w", w)
+    require_ndim("w", w, 1, "(k,)")
+    rows = n + 2 * pad - w.size + 1
+    if rows < 1:
+        raise ValueError(f"kernel of length {w.size} is longer than the padded input ({n} + 2·{pad})")
+    offset = np.arange(n)[None, :] + pad - np.arange(rows)[:, None]       # j + pad - i
+    inside = (offset >= 0) & (offset < w.size)
+    return np.where(inside, w[np.clip(offset, 0, w.size - 1)], np.zeros((), w.dtype))
+
+
 # ----------------------------------------------------------------------------------------------
 # The convolutional layer (batched, multi-channel, no bias)
 # ----------------------------------------------------------------------------------------------
 
-def _im2col(x, hh, ww):
+def im2col(x, hh, ww):
     """Gather every (hh, ww) window of x into one row.
 
     x (N, C, H, W) -> cols (N*H'*W', C*hh*ww) with H' = H-hh+1, W' = W-ww+1. Row (n, i, j)
@@ -112,7 +133,7 @@ def _filt_layer(x, w):
     n, _, h, wd = x.shape
     f, _, hh, ww = w.shape
     ho, wo = h - hh + 1, wd - ww + 1
-    cols = _im2col(x, hh, ww)                                 # (N*H'*W', C*hh*ww)
+    cols = im2col(x, hh, ww)                                 # (N*H'*W', C*hh*ww)
     out = cols @ w.reshape(f, -1).T                           # (N*H'*W', F)
     out = np.ascontiguousarray(out.reshape(n, ho, wo, f).transpose(0, 3, 1, 2))
     return out, cols

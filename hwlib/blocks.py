@@ -1,0 +1,69 @@
+"""Small models assembled from the layers of ``hwlib.layers``, with their gradients.
+
+Explained in chapter 1, *Backpropagation by hand*: multiclass logistic (softmax) regression and
+the skip connection ``y = W2 σ(W1 x) + x``. Each backward pass is the chain rule applied to the
+layer backward passes, in reverse order of the forward pass.
+"""
+
+from hwlib._checks import float_array, require_ndim, same_dtype
+from hwlib.layers import fc_backward, fc_forward, relu_backward, relu_forward, softmax_loss
+
+
+def softmax_regression_loss(x, w, b, y):
+    """Multiclass logistic regression: scores ``s = x w + b``, softmax cross-entropy, batch mean.
+
+    Inputs:
+    - x: inputs of shape (N, D), float32 or float64
+    - w: weights of shape (D, K); b: biases of shape (K,), same dtype
+    - y: integer labels of shape (N,), in 0..K-1
+
+    Returns a tuple of:
+    - loss: scalar of x's dtype
+    - grads: (dx, dw, db), shapes of x, w, b; per example ``ds = p - onehot(y)``,
+      ``dw = x^T ds``, ``db = Σ ds``, ``dx = ds w^T`` (averaged over the batch)
+    """
+    scores, cache = fc_forward(x, w, b)
+    loss, dscores = softmax_loss(scores, y)
+    return loss, fc_backward(dscores, cache)
+
+
+def residual_forward(x, w1, w2):
+    """A skip connection around a two-layer ReLU branch: ``y = W2 relu(W1 x) + x`` for each row x.
+
+    Inputs:
+    - x: inputs of shape (N, D), float32 or float64 (one example per row)
+    - w1: weights of shape (H, D); w2: weights of shape (D, H) — column-vector convention, as in
+      the chapter's formula, so a row computes ``x @ w1.T`` and ``h @ w2.T``
+
+    Returns a tuple of:
+    - y: shape (N, D), same dtype
+    - cache: for residual_backward
+    """
+    x, w1, w2 = float_array("x", x), float_array("w1", w1), float_array("w2", w2)
+    require_ndim("x", x, 2, "(N, D)")
+    require_ndim("w1", w1, 2, "(H, D)")
+    require_ndim("w2", w2, 2, "(D, H)")
+    same_dtype(x=x, w1=w1, w2=w2)
+    d, (hid, d1), (d2, hid2) = x.shape[1], w1.shape, w2.shape
+    if d1 != d or d2 != d or hid2 != hid:
+        raise ValueError(f"shapes do not chain: x {x.shape}, w1 {w1.shape} (needs (H, {d})), "
+                         f"w2 {w2.shape} (needs ({d}, H))")
+    zero_h, zero_d = x.dtype.type(0) * w1[:, 0], x.dtype.type(0) * x[0]   # bias-free fc layers
+    a, cache1 = fc_forward(x, w1.T, zero_h)          # a = W1 x          (N, H)
+    h, cache_relu = relu_forward(a)                  # h = σ(a)          (N, H)
+    branch, cache2 = fc_forward(h, w2.T, zero_d)     # W2 h              (N, D)
+    return branch + x, (cache1, cache_relu, cache2)
+
+
+def residual_backward(dy, cache):
+    """Backward pass of residual_forward.
+
+    Returns a tuple of:
+    - dx: shape (N, D), ``dy + W1^T (σ'(a) ⊙ W2^T dy)`` row by row — the identity path adds dy itself
+    - dw1: shape (H, D); dw2: shape (D, H)
+    """
+    cache1, cache_relu, cache2 = cache
+    dh, dw2_t, _ = fc_backward(dy, cache2)
+    da = relu_backward(dh, cache_relu)
+    dx_branch, dw1_t, _ = fc_backward(da, cache1)
+    return dx_branch + dy, dw1_t.T, dw2_t.T
