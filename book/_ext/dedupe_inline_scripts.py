@@ -7,8 +7,11 @@ fix upstream is in Sphinx 8.2; until then this keeps the first copy of each iden
 
 
 def _script_key(script):
+    # Compare what is rendered (file or inline body, and attributes): the two copies Sphinx 7.4
+    # writes differ in priority, and one has filename None where the other has "".
     attributes = getattr(script, "attributes", {}) or {}
-    return str(script), tuple(sorted((k, str(v)) for k, v in attributes.items()))
+    filename = getattr(script, "filename", script) or ""
+    return str(filename), tuple(sorted((k, str(v)) for k, v in attributes.items() if v is not None))
 
 
 def _dedupe(app, pagename, templatename, context, doctree):
