@@ -35,12 +35,12 @@ def autograd(fn, *arrays, dout=None):
     else:
         if dout is None:
             raise ValueError("dout is required when fn returns a non-scalar")
-        out.backward(torch.from_numpy(np.asarray(dout, dtype=a_dtype(arrays)).copy()))
+        out.backward(torch.from_numpy(np.asarray(dout, dtype=_float_dtype(arrays)).copy()))
     grads = [None if t.grad is None else t.grad.numpy() for t in tensors]
     return out.detach().numpy(), grads
 
 
-def a_dtype(arrays):
+def _float_dtype(arrays):
     """The floating dtype shared by the inputs (float64 if there are none)."""
     for a in arrays:
         a = np.asarray(a)
