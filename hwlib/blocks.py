@@ -5,6 +5,8 @@ the skip connection ``y = W2 σ(W1 x) + x``. Each backward pass is the chain rul
 layer backward passes, in reverse order of the forward pass.
 """
 
+import numpy as np
+
 from hwlib._checks import float_array, require_ndim, same_dtype
 from hwlib.layers import fc_backward, fc_forward, relu_backward, relu_forward, softmax_loss
 
@@ -48,10 +50,10 @@ def residual_forward(x, w1, w2):
     if d1 != d or d2 != d or hid2 != hid:
         raise ValueError(f"shapes do not chain: x {x.shape}, w1 {w1.shape} (needs (H, {d})), "
                          f"w2 {w2.shape} (needs ({d}, H))")
-    zero_h, zero_d = x.dtype.type(0) * w1[:, 0], x.dtype.type(0) * x[0]   # bias-free fc layers
-    a, cache1 = fc_forward(x, w1.T, zero_h)          # a = W1 x          (N, H)
-    h, cache_relu = relu_forward(a)                  # h = σ(a)          (N, H)
-    branch, cache2 = fc_forward(h, w2.T, zero_d)     # W2 h              (N, D)
+    # the block has no biases: the fc layers get zero ones
+    a, cache1 = fc_forward(x, w1.T, np.zeros(hid, x.dtype))      # a = W1 x   (N, H)
+    h, cache_relu = relu_forward(a)                              # h = σ(a)   (N, H)
+    branch, cache2 = fc_forward(h, w2.T, np.zeros(d, x.dtype))   # W2 h       (N, D)
     return branch + x, (cache1, cache_relu, cache2)
 
 

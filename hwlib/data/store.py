@@ -106,8 +106,8 @@ def find_local(datafile):
     return None, tried
 
 
-def download(datafile, dest_root=None, timeout=60):
-    """Download ``datafile.url`` into ``dest_root/datafile.path`` and verify it; returns the path.
+def download(datafile, timeout=60):
+    """Download ``datafile.url`` into ``cache_dir()/datafile.path`` and verify it; returns the path.
 
     Raises ``ValueError`` if the downloaded bytes match none of the accepted checksums (the file
     is then deleted) and ``OSError``/``requests`` errors for network failures and HTTP errors.
@@ -116,7 +116,7 @@ def download(datafile, dest_root=None, timeout=60):
 
     if not datafile.url:
         raise ValueError(f"{datafile.path} has no public download URL")
-    target = Path(dest_root or cache_dir()) / datafile.path
+    target = cache_dir() / datafile.path
     target.parent.mkdir(parents=True, exist_ok=True)
     downloader = pooch.HTTPDownloader(progressbar=True, timeout=timeout)
     # pooch verifies the download (and deletes a mismatch) against the URL's own checksum.
