@@ -11,14 +11,15 @@ Filtering and valid have ``(m-k+1)×(n-l+1)`` outputs, full has ``(m+k-1)×(n+l-
 code ``A[i+p-1, ...]`` becomes ``A[i+p, ...]`` and ``B[k-p+1, ...]`` becomes ``B[k-1-p, ...]``, i.e.
 ``B[::-1, ::-1]``.
 
-The layer computes ``Y[n,f] = Σ_c X[n,c] ⊛filt K[f,c]`` and its backward pass is the appendix's
-claim, implemented literally:
+The layer computes ``Y[n,f] = Σ_c X[n,c] ⊛filt K[f,c]``; the appendix's claim gives its gradients
 
 * ``dL/dX[n,c] = Σ_f K[f,c] ⊛full dY[n,f]``
 * ``dL/dK[f,c] = Σ_n X[n,c] ⊛filt dY[n,f]``
 
-Everything is vectorized: the sliding windows of the input are gathered once (im2col) so each
-operation is a single matrix multiply; the only Python loops run over nothing larger than a batch.
+Everything is vectorized: the sliding windows of the input are gathered once (im2col) so the
+forward pass and dL/dK are one matrix multiply each, and dL/dX is the transposed multiply followed
+by col2im (which the tests check equals the full-convolution formula). The only Python loops run
+over the kernel offsets.
 """
 
 import numpy as np
@@ -117,26 +118,45 @@ def conv1d_matrix(w, n, pad=0):
 # ----------------------------------------------------------------------------------------------
 
 def im2col(x, hh, ww):
-    """Gather every (hh, ww) window of x into one row.
+    """Gather every (hh, ww) window of x into one column ("image to columns").
 
-    x (N, C, H, W) -> cols (N*H'*W', C*hh*ww) with H' = H-hh+1, W' = W-ww+1. Row (n, i, j)
-    holds the window X[n, :, i:i+hh, j:j+ww] flattened in (c, p, q) order, the same order as
-    ``w.reshape(F, -1)``; so ``cols @ w.reshape(F, -1).T`` is Σ_c X[n,c] ⊛filt K[f,c] at (i, j).
+    Inputs:
+    - x: array of shape (N, C, H, W)
+    - hh, ww: window height and width
+
+    Returns:
+    - cols: array of shape (C*hh*ww, N*H'*W') with H' = H-hh+1, W' = W-ww+1, same dtype. Column
+      (n, i, j) holds the window ``x[n, :, i:i+hh, j:j+ww]`` flattened in (c, p, q) order -- the
+      order of ``w.reshape(F, -1)`` -- so ``w.reshape(F, -1) @ cols`` is Σ_c X[n,c] ⊛filt K[f,c]
+      at every (n, i, j).
     """
     windows = sliding_window_view(x, (hh, ww), axis=(2, 3))  # (N, C, H', W', hh, ww), a view
     n, c, ho, wo = windows.shape[:4]
-    return windows.transpose(0, 2, 3, 1, 4, 5).reshape(n * ho * wo, c * hh * ww)
+    # (c, p, q) down, (n, i, j) across; the copy reads rows of W' contiguous pixels, so it is fast.
+    return windows.transpose(1, 4, 5, 0, 2, 3).reshape(c * hh * ww, n * ho * wo)
 
 
-def _filt_layer(x, w):
-    """Y[n,f] = Σ_c X[n,c] ⊛filt K[f,c] as one matrix multiply; returns (out, cols)."""
-    n, _, h, wd = x.shape
-    f, _, hh, ww = w.shape
-    ho, wo = h - hh + 1, wd - ww + 1
-    cols = im2col(x, hh, ww)                                 # (N*H'*W', C*hh*ww)
-    out = cols @ w.reshape(f, -1).T                           # (N*H'*W', F)
-    out = np.ascontiguousarray(out.reshape(n, ho, wo, f).transpose(0, 3, 1, 2))
-    return out, cols
+def col2im(cols, x_shape, hh, ww):
+    """The transpose of im2col: add every window column back onto the pixels it was copied from.
+
+    Inputs:
+    - cols: array of shape (C*hh*ww, N*H'*W'), as im2col returns (here: gradients of the windows)
+    - x_shape: (N, C, H, W), the shape of the image im2col read
+
+    Returns:
+    - x: array of shape (N, C, H, W), same dtype; a pixel covered by several windows receives the
+      sum of their entries. For the 1-D case this is ``M.T @ y`` of chapter 2.
+    """
+    n, c, h, w = x_shape
+    ho, wo = h - hh + 1, w - ww + 1
+    blocks = cols.reshape(c, hh, ww, n, ho, wo)
+    out = np.zeros((c, n, h, w), dtype=cols.dtype)
+    # Loop over the hh·ww offsets inside a window, not over pixels: offset (p, q) of every
+    # window lands on the block of pixels starting at (p, q).
+    for p in range(hh):
+        for q in range(ww):
+            out[:, :, p:p + ho, q:q + wo] += blocks[:, p, q]
+    return np.ascontiguousarray(out.transpose(1, 0, 2, 3))
 
 
 def _check_conv_inputs(x, w):
@@ -165,8 +185,11 @@ def conv_forward(x, w):
     - cache: (x, w, cols) for conv_backward
     """
     x, w = _check_conv_inputs(x, w)
-    out, cols = _filt_layer(x, w)
-    return out, (x, w, cols)
+    n, _, h, wd = x.shape
+    f, _, hh, ww = w.shape
+    cols = im2col(x, hh, ww)                                  # (C*HH*WW, N*H'*W')
+    out = (w.reshape(f, -1) @ cols).reshape(f, n, h - hh + 1, wd - ww + 1)
+    return np.ascontiguousarray(out.transpose(1, 0, 2, 3)), (x, w, cols)
 
 
 def conv_backward(dout, cache):
@@ -187,17 +210,19 @@ def conv_backward(dout, cache):
     same_shape("dout", dout, (n, f, h - hh + 1, wd - ww + 1), "the shape conv_forward returned")
     same_dtype(dout=dout, x=x)
 
-    # dL/dK: the rows of cols are the windows of X, so dout^T @ cols sums
-    # X[n,c][i+p, j+q] · dY[n,f][i, j] over n, i, j -- exactly Σ_n X[n,c] ⊛filt dY[n,f].
-    dout_rows = dout.transpose(0, 2, 3, 1).reshape(-1, f)    # (N*H'*W', F)
-    dw = (dout_rows.T @ cols).reshape(w.shape)
+    # Every product below uses the gradient in the (F, N*H'*W') layout of the forward output.
+    dout_rows = np.ascontiguousarray(dout.transpose(1, 0, 2, 3)).reshape(f, -1)
 
-    # dL/dX: K ⊛full dY = dY ⊛full K (convolution commutes) = pad dY by (HH-1, WW-1), then
-    # valid-convolve with K, i.e. filter with the flipped K. Summing over f is the channel sum
-    # of a filtering layer whose "input channels" are F and "output channels" are C.
-    padded = np.pad(dout, ((0, 0), (0, 0), (hh - 1, hh - 1), (ww - 1, ww - 1)))
-    flipped = w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)      # (C, F, HH, WW)
-    dx, _ = _filt_layer(padded, np.ascontiguousarray(flipped))
+    # dL/dK: the columns of cols are the windows of X, so dout_rows @ cols.T sums
+    # X[n,c][i+p, j+q] · dY[n,f][i, j] over n, i, j -- exactly Σ_n X[n,c] ⊛filt dY[n,f].
+    dw = (dout_rows @ cols.T).reshape(w.shape)
+
+    # dL/dX: the forward pass is y = M x with M = "im2col, then multiply by K_flat", so the
+    # gradient is M^T dy: multiply by K_flat^T (each window's gradient), then col2im (add each
+    # window back onto its pixels). Chapter 2 proves this equals Σ_f K[f,c] ⊛full dY[n,f]; the
+    # tests check it against that formula. It avoids the big im2col of the padded gradient.
+    dcols = w.reshape(f, -1).T @ dout_rows                    # (C*HH*WW, N*H'*W')
+    dx = col2im(dcols, x.shape, hh, ww)
     return dx, dw
 
 

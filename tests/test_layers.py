@@ -295,3 +295,14 @@ def test_bad_shapes_raise_clear_value_errors(call, message):
 def test_bad_dtypes_raise_type_errors(call):
     with pytest.raises(TypeError):
         call()
+
+
+def test_col2im_is_the_transpose_of_im2col():
+    """<im2col(x), c> == <x, col2im(c)> for every x and c: col2im is M^T."""
+    from hwlib.convolution import col2im, im2col
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((2, 3, 6, 5))
+    c = rng.standard_normal((3 * 3 * 2, 2 * 4 * 4))
+    assert im2col(x, 3, 2).shape == c.shape
+    assert np.isclose(np.sum(im2col(x, 3, 2) * c), np.sum(x * col2im(c, x.shape, 3, 2)))
+    assert col2im(c.astype(np.float32), x.shape, 3, 2).dtype == np.float32
