@@ -1,14 +1,11 @@
 """The data layer: search order, checksums, the download path (against a server on 127.0.0.1), extraction."""
 
 import hashlib
-import http.server
 import io
 import json
 import os
 import tarfile
-import threading
 import zipfile
-from functools import partial
 from pathlib import Path
 
 import pytest
@@ -31,36 +28,6 @@ def _tar_bytes(files):
             info.size = len(content)
             tf.addfile(info, io.BytesIO(content))
     return buf.getvalue()
-
-
-@pytest.fixture
-def isolated(tmp_path, monkeypatch):
-    """A private data dir and mirror, so the tests never see (or write) the real cache."""
-    cache, mirror = tmp_path / "cache", tmp_path / "mirror"
-    cache.mkdir(), mirror.mkdir()
-    monkeypatch.setenv("HWLIB_DATA_DIR", str(cache))
-    monkeypatch.setenv("HWLIB_DATA_MIRROR", str(mirror))
-    monkeypatch.delenv("HWLIB_OFFLINE", raising=False)
-    store._VERIFIED.clear()
-    return cache, mirror
-
-
-@pytest.fixture
-def http_server(tmp_path):
-    """A throwaway HTTP server on 127.0.0.1 serving tmp_path/www; yields (root folder, base URL)."""
-    root = tmp_path / "www"
-    root.mkdir()
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), partial(Quiet, directory=str(root)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield root, f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
 
 
 ARCHIVE = _tar_bytes({"toy/readme.txt": b"hello", "toy/numbers.csv": b"1,2,3\n"})

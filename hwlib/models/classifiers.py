@@ -1,0 +1,159 @@
+"""Classifiers built from hwlib.layers: a two-layer fully-connected net and a small ConvNet.
+
+Both follow the cs231n model contract:
+
+* ``params``: dict of parameter name -> array (W1, b1, W2, b2, ...), all of ``dtype``;
+* ``loss(X)`` -> class scores of shape (N, C);
+* ``loss(X, y)`` -> ``(loss, grads)``, the softmax loss averaged over the batch plus the L2 penalty
+  ``0.5·reg·Σ W²`` on the weights (not the biases), and ``grads`` with the keys and shapes of ``params``.
+
+Weights and biases start from U(-1/√fan_in, 1/√fan_in) (PyTorch's default for Linear and Conv2d),
+where fan_in is the number of inputs of one unit: D for a fully-connected layer, C·HH·WW for a
+convolution. This keeps every unit's pre-activation of order 1 regardless of the layer width.
+"""
+
+import numpy as np
+
+from hwlib import layers
+
+_POOL = {"pool_height": 2, "pool_width": 2, "stride": 2}
+
+
+def uniform_fan_in(rng, shape, fan_in, dtype):
+    """Samples of U(-1/√fan_in, 1/√fan_in) with the given shape and dtype."""
+    bound = 1.0 / np.sqrt(fan_in)
+    return rng.uniform(-bound, bound, size=shape).astype(dtype)
+
+
+class _Classifier:
+    """Shared checks and the L2 penalty."""
+
+    def __init__(self, reg, dtype):
+        if reg < 0:
+            raise ValueError(f"reg must be >= 0, got {reg}")
+        self.dtype = np.dtype(dtype)
+        if self.dtype not in (np.float32, np.float64):
+            raise TypeError(f"dtype must be float32 or float64, got {self.dtype}")
+        self.reg = reg
+        self.params = {}
+
+    def _check_input(self, X, sample_shape):
+        X = np.asarray(X)
+        if X.ndim < 2 or int(np.prod(X.shape[1:])) != int(np.prod(sample_shape)):
+            raise ValueError(f"{type(self).__name__} expects X of shape (N, {', '.join(map(str, sample_shape))}), "
+                             f"got {X.shape}")
+        if X.dtype != self.dtype:
+            raise TypeError(f"X has dtype {X.dtype} but the model's parameters are {self.dtype}; "
+                            f"convert with X.astype(np.{self.dtype})")
+        return X
+
+    def _add_l2(self, loss, grads, names):
+        """Add 0.5·reg·ΣW² to the loss and reg·W to each weight gradient (new arrays, no in-place)."""
+        for name in names if self.reg else ():
+            w = self.params[name]
+            loss += 0.5 * self.reg * np.sum(w * w)
+            grads[name] = grads[name] + self.reg * w
+        return self.dtype.type(loss), grads
+
+
+class TwoLayerNet(_Classifier):
+    """fc → relu → fc → softmax.
+
+    Inputs:
+    - input_dim: D, the size of one (flattened) input, e.g. 784 for MNIST
+    - hidden_dim: H, hidden units
+    - num_classes: C
+    - reg: L2 regularization strength
+    - dtype: float32 (default) or float64 (for gradient checks)
+    - seed: seeds the initialization
+
+    Parameters: W1 (D, H), b1 (H,), W2 (H, C), b2 (C,).
+    """
+
+    def __init__(self, input_dim=784, hidden_dim=100, num_classes=10, reg=0.0, dtype=np.float32, seed=0):
+        super().__init__(reg, dtype)
+        rng = np.random.default_rng(seed)
+        self.input_shape = (input_dim,)
+        self.params = {
+            "W1": uniform_fan_in(rng, (input_dim, hidden_dim), input_dim, self.dtype),
+            "b1": uniform_fan_in(rng, (hidden_dim,), input_dim, self.dtype),
+            "W2": uniform_fan_in(rng, (hidden_dim, num_classes), hidden_dim, self.dtype),
+            "b2": uniform_fan_in(rng, (num_classes,), hidden_dim, self.dtype),
+        }
+
+    def loss(self, X, y=None):
+        """Scores (N, C) if y is None, else (loss, grads). X: (N, D) or (N, d1, ..., dk) with Πd = D."""
+        X = self._check_input(X, self.input_shape)
+        p = self.params
+        h, fc1 = layers.fc_forward(X, p["W1"], p["b1"])
+        a, relu = layers.relu_forward(h)
+        scores, fc2 = layers.fc_forward(a, p["W2"], p["b2"])
+        if y is None:
+            return scores
+        loss, dscores = layers.softmax_loss(scores, y)
+        grads = {}
+        da, grads["W2"], grads["b2"] = layers.fc_backward(dscores, fc2)
+        dh = layers.relu_backward(da, relu)
+        _, grads["W1"], grads["b1"] = layers.fc_backward(dh, fc1)
+        return self._add_l2(loss, grads, ("W1", "W2"))
+
+
+class ConvNet(_Classifier):
+    """conv → relu → 2×2 max-pool → fc → relu → fc → softmax.
+
+    The convolution is 'valid' with stride 1 (hwlib.layers.conv_forward), so an H×W image becomes
+    (H-k+1)×(W-k+1), then half that after pooling (rounded down).
+
+    Inputs:
+    - input_dim: (C, H, W) of one image
+    - num_filters: F, filters of the convolution
+    - filter_size: k, the filters are k×k
+    - hidden_dim: units of the hidden fully-connected layer
+    - num_classes, reg, dtype, seed: as for TwoLayerNet
+
+    Parameters: W1 (F, C, k, k), b1 (F,), W2 (F·H2·W2, hidden), b2 (hidden,), W3 (hidden, classes), b3 (classes,)
+    where H2 = (H-k+1)//2 and W2 = (W-k+1)//2.
+    """
+
+    def __init__(self, input_dim=(1, 28, 28), num_filters=32, filter_size=5, hidden_dim=100, num_classes=10,
+                 reg=0.0, dtype=np.float32, seed=0):
+        super().__init__(reg, dtype)
+        c, h, w = input_dim
+        if filter_size > min(h, w) or (h - filter_size + 1) < 2 or (w - filter_size + 1) < 2:
+            raise ValueError(f"a {filter_size}×{filter_size} filter and 2×2 pooling do not fit images of {input_dim}")
+        rng = np.random.default_rng(seed)
+        self.input_shape = tuple(input_dim)
+        pooled = num_filters * ((h - filter_size + 1) // 2) * ((w - filter_size + 1) // 2)
+        conv_fan_in = c * filter_size * filter_size
+        self.params = {
+            "W1": uniform_fan_in(rng, (num_filters, c, filter_size, filter_size), conv_fan_in, self.dtype),
+            "b1": uniform_fan_in(rng, (num_filters,), conv_fan_in, self.dtype),
+            "W2": uniform_fan_in(rng, (pooled, hidden_dim), pooled, self.dtype),
+            "b2": uniform_fan_in(rng, (hidden_dim,), pooled, self.dtype),
+            "W3": uniform_fan_in(rng, (hidden_dim, num_classes), hidden_dim, self.dtype),
+            "b3": uniform_fan_in(rng, (num_classes,), hidden_dim, self.dtype),
+        }
+
+    def loss(self, X, y=None):
+        """Scores (N, classes) if y is None, else (loss, grads). X: (N, C, H, W) of the model's dtype."""
+        X = self._check_input(X, self.input_shape).reshape((-1,) + self.input_shape)
+        p = self.params
+        conv, conv_cache = layers.conv_forward(X, p["W1"])
+        conv, bias_cache = layers.conv_bias_forward(conv, p["b1"])
+        act, relu1 = layers.relu_forward(conv)
+        pooled, pool_cache = layers.max_pool_forward(act, _POOL)
+        hid, fc2 = layers.fc_forward(pooled, p["W2"], p["b2"])
+        hid_act, relu2 = layers.relu_forward(hid)
+        scores, fc3 = layers.fc_forward(hid_act, p["W3"], p["b3"])
+        if y is None:
+            return scores
+        loss, dscores = layers.softmax_loss(scores, y)
+        grads = {}
+        dhid_act, grads["W3"], grads["b3"] = layers.fc_backward(dscores, fc3)
+        dhid = layers.relu_backward(dhid_act, relu2)
+        dpooled, grads["W2"], grads["b2"] = layers.fc_backward(dhid, fc2)
+        dact = layers.max_pool_backward(dpooled, pool_cache)
+        dconv = layers.relu_backward(dact, relu1)
+        dconv, grads["b1"] = layers.conv_bias_backward(dconv, bias_cache)
+        _, grads["W1"] = layers.conv_backward(dconv, conv_cache)
+        return self._add_l2(loss, grads, ("W1", "W2", "W3"))
