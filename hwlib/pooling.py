@@ -29,6 +29,11 @@ def _pool_setup(x, pool_param):
     return x, windows, (int(ph), int(pw), int(s))
 
 
+def _offset_view(x, p, q, s, ho, wo):
+    """x[:, :, p + s·i, q + s·j] for every window (i, j): offset (p, q) of all windows, as a strided view."""
+    return x[:, :, p:p + s * (ho - 1) + 1:s, q:q + s * (wo - 1) + 1:s]
+
+
 def max_pool_forward(x, pool_param):
     """Forward pass of max pooling.
 
@@ -38,13 +43,21 @@ def max_pool_forward(x, pool_param):
 
     Returns a tuple of:
     - out: shape (N, C, H', W') with H' = (H-ph)//s + 1, W' = (W-pw)//s + 1, same dtype
-    - cache: (x shape, dtype, argmax index inside each window, pool sizes)
+    - cache: (x shape, dtype, argmax offset p·pw + q inside each window, pool sizes)
     """
     x, windows, (ph, pw, s) = _pool_setup(x, pool_param)
-    n, c, ho, wo = windows.shape[:4]
-    flat = windows.reshape(n, c, ho, wo, ph * pw)
-    arg = flat.argmax(axis=-1)                                # first maximum of each window
-    out = np.take_along_axis(flat, arg[..., None], axis=-1)[..., 0]
+    ho, wo = windows.shape[2:4]
+    # One pass per offset inside the window (ph·pw passes over strided views, no copies of the
+    # windows): keep the running maximum and the offset where it was first reached, so ties go
+    # to the first maximum in row-major order, as in the loop version and in torch.
+    out = _offset_view(x, 0, 0, s, ho, wo).copy()
+    arg = np.zeros(out.shape, dtype=np.uint8 if ph * pw <= 256 else np.int64)
+    for k in range(1, ph * pw):
+        candidate = _offset_view(x, k // pw, k % pw, s, ho, wo)
+        better = candidate > out
+        np.maximum(out, candidate, out=out)
+        # arg = k where better, written as arithmetic (k > arg always): much faster than a masked store.
+        arg += better.astype(arg.dtype) * (arg.dtype.type(k) - arg)
     return out, (x.shape, x.dtype, arg, (ph, pw, s))
 
 
@@ -61,15 +74,20 @@ def max_pool_backward(dout, cache):
     shape, dtype, arg, (ph, pw, s) = cache
     dout = float_array("dout", dout)
     same_shape("dout", dout, arg.shape, "the shape max_pool_forward returned")
-    n, c, h, w = shape
+    if dout.dtype != dtype:
+        raise TypeError(f"dout has dtype {dout.dtype} but the forward pass ran in {dtype}")
     ho, wo = arg.shape[2:]
-    # Absolute (row, col) of each window's maximum, then one scatter-add via bincount.
-    rows = np.arange(ho)[:, None] * s + arg // pw             # (N, C, H', W')
-    cols = np.arange(wo)[None, :] * s + arg % pw
-    plane = (np.arange(n)[:, None] * c + np.arange(c)[None, :])[:, :, None, None]
-    linear = (plane * h + rows) * w + cols
-    dx = np.bincount(linear.ravel(), weights=dout.ravel(), minlength=n * c * h * w)
-    return dx.reshape(shape).astype(dtype, copy=False)
+    dx = np.zeros(shape, dtype=dtype)
+    overlapping = s < ph or s < pw
+    for k in range(ph * pw):
+        # Windows whose maximum sat at offset k send their gradient to that pixel. Without overlap
+        # each pixel belongs to one window, so it can be written instead of accumulated.
+        target = _offset_view(dx, k // pw, k % pw, s, ho, wo)
+        if overlapping:
+            target += dout * (arg == k)
+        else:
+            np.multiply(dout, arg == k, out=target)
+    return dx
 
 
 def avg_pool_forward(x, pool_param):

@@ -306,3 +306,13 @@ def test_col2im_is_the_transpose_of_im2col():
     assert im2col(x, 3, 2).shape == c.shape
     assert np.isclose(np.sum(im2col(x, 3, 2) * c), np.sum(x * col2im(c, x.shape, 3, 2)))
     assert col2im(c.astype(np.float32), x.shape, 3, 2).dtype == np.float32
+
+
+@pytest.mark.parametrize("param", [{"pool_height": 2, "pool_width": 2, "stride": 2},
+                                   {"pool_height": 3, "pool_width": 3, "stride": 2}])
+def test_max_pool_ties_go_to_the_first_maximum_like_the_loops(param):
+    x = np.maximum(np.round(_rng(3).standard_normal((2, 3, 7, 7))), 0)     # many equal maxima (0 and 1)
+    out, cache = L.max_pool_forward(x, param)
+    dout = _rng(4).standard_normal(out.shape)
+    args = (param["pool_height"], param["pool_width"], param["stride"])
+    np.testing.assert_array_equal(L.max_pool_backward(dout, cache), naive.max_pool_backward_loops(dout, x, *args))
