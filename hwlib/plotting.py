@@ -52,3 +52,96 @@ def show_grid(ax, values, title="", fmt="{:g}", highlight=None, cmap="Blues", or
     for spine in ax.spines.values():
         spine.set_visible(False)
     return ax
+
+
+def moving_average(values, window):
+    """Mean of each run of ``window`` consecutive values (for smoothing noisy minibatch losses)."""
+    values = np.asarray(values, dtype=float)
+    window = max(1, min(window, len(values)))
+    return np.convolve(values, np.ones(window) / window, mode="valid")
+
+
+def plot_training(solver, title="", smooth=50):
+    """Loss per iteration (raw and smoothed) and train/validation accuracy per epoch, side by side.
+
+    Inputs:
+    - solver: a trained hwlib.solver.Solver (or anything with loss_history, train_acc_history and
+      val_acc_history)
+    - title: figure title; smooth: moving-average window for the loss curve
+
+    Returns the matplotlib Figure.
+    """
+    import matplotlib.pyplot as plt
+
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 3.6))
+    losses = solver.loss_history
+    ax_loss.plot(np.arange(1, len(losses) + 1), losses, color="0.75", lw=0.6, label="minibatch")
+    smoothed = moving_average(losses, smooth)
+    ax_loss.plot(np.arange(len(losses) - len(smoothed) + 1, len(losses) + 1), smoothed, color="C0",
+                 label=f"mean of {min(smooth, len(losses))}")
+    ax_loss.set(xlabel="iteration", ylabel="training loss", title="loss")
+    ax_loss.legend()
+    epochs = np.arange(1, len(solver.val_acc_history) + 1)
+    ax_acc.plot(epochs, solver.train_acc_history, "o-", label="train")
+    ax_acc.plot(epochs, solver.val_acc_history, "s-", label="validation")
+    ax_acc.set(xlabel="epoch", ylabel="accuracy", title="accuracy", xticks=epochs)
+    ax_acc.legend()
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def _displayable(image):
+    """(C, H, W) array -> something imshow draws: gray 2-D or RGB (H, W, 3), rescaled to [0, 1]."""
+    image = np.asarray(image, dtype=float)
+    lo, hi = image.min(), image.max()
+    image = (image - lo) / (hi - lo) if hi > lo else np.zeros_like(image)
+    return image[0] if image.shape[0] == 1 else image.transpose(1, 2, 0)
+
+
+def show_images(images, titles=None, ncols=8, size=1.3, title=""):
+    """A grid of images, each rescaled to its own [min, max] (so standardized inputs and filters show too).
+
+    Inputs:
+    - images: array of shape (N, C, H, W) with C = 1 (gray) or 3 (RGB)
+    - titles: optional list of N short strings shown above the images
+    - ncols: images per row; size: inches per image; title: figure title
+
+    Returns the matplotlib Figure.
+    """
+    import matplotlib.pyplot as plt
+
+    images = np.asarray(images)
+    if images.ndim != 4 or images.shape[1] not in (1, 3):
+        raise ValueError(f"images must have shape (N, 1 or 3, H, W), got {images.shape}")
+    n = len(images)
+    ncols = min(ncols, n)
+    nrows = -(-n // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * size, nrows * size * (1.25 if titles else 1)),
+                             squeeze=False)
+    for k, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if k < n:
+            ax.imshow(_displayable(images[k]), cmap="gray", interpolation="nearest")
+            if titles is not None:
+                ax.set_title(titles[k], fontsize=8)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_confusion(ax, cm, class_names, title="confusion matrix"):
+    """Draw a confusion matrix (rows: true class, columns: predicted) with counts in the cells."""
+    cm = np.asarray(cm)
+    ax.imshow(np.log1p(cm), cmap="Blues")
+    for i in range(cm.shape[0]):
+        for j in range(cm.shape[1]):
+            ax.text(j, i, str(cm[i, j]), ha="center", va="center", fontsize=7,
+                    color="white" if cm[i, j] > cm.max() / 3 else "black")
+    ticks = range(len(class_names))
+    ax.set_xticks(ticks, class_names, rotation=60, ha="right", fontsize=8)
+    ax.set_yticks(ticks, class_names, fontsize=8)
+    ax.set(xlabel="predicted", ylabel="true", title=title)
+    return ax

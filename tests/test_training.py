@@ -189,3 +189,55 @@ def test_solver_validates_its_data_and_prints_progress(capsys):
     _solver(verbose=True, num_epochs=1, print_every=5).train()
     out = capsys.readouterr().out
     assert "(Iteration 1 / 10) loss:" in out and "(Iteration 10 / 10)" in out and "(Epoch 1 / 1) train acc:" in out
+
+
+def test_softmax_classifier_gradients():
+    from hwlib.models import SoftmaxClassifier
+    rng = np.random.default_rng(3)
+    model = SoftmaxClassifier(input_dim=5, num_classes=3, reg=0.2, dtype=np.float64)
+    _check_model_gradients(model, rng.standard_normal((4, 5)), rng.integers(0, 3, 4))
+
+
+def test_flip_and_crop_is_a_reproducible_mirror_and_shift():
+    from hwlib.augment import flip_and_crop
+    x = np.random.default_rng(0).random((6, 3, 5, 5)).astype(np.float32)
+    x0 = x.copy()
+    out = flip_and_crop(x, np.random.default_rng(1), pad=0)
+    assert out.dtype == np.float32 and out.shape == x.shape
+    for a, b in zip(out, x):                                   # pad 0: each image is itself or its mirror
+        assert np.array_equal(a, b) or np.array_equal(a, b[..., ::-1])
+    shifted = flip_and_crop(x, np.random.default_rng(2), pad=2)
+    np.testing.assert_array_equal(shifted, flip_and_crop(x, np.random.default_rng(2), pad=2))
+    np.testing.assert_array_equal(x, x0)
+    # every output pixel is either zero padding or a pixel of the (possibly mirrored) image
+    assert set(np.round(shifted.ravel(), 6)) <= set(np.round(x.ravel(), 6)) | {0.0}
+
+
+def test_confusion_matrix_counts_and_checks():
+    from hwlib.metrics import confusion_matrix
+    cm = confusion_matrix(np.array([0, 1, 1, 2]), np.array([0, 2, 1, 2]), 3)
+    np.testing.assert_array_equal(cm, [[1, 0, 0], [0, 1, 1], [0, 0, 1]])
+    with pytest.raises(ValueError, match="outside"):
+        confusion_matrix(np.array([0, 3]), np.array([0, 1]), 3)
+    with pytest.raises(TypeError):
+        confusion_matrix(np.array([0.0]), np.array([0]), 3)
+
+
+def test_standardize_uses_training_statistics_only():
+    from hwlib.data import standardize
+    rng = np.random.default_rng(0)
+    data = {"X_train": rng.random((20, 3, 4, 4)).astype(np.float32) * 5 + 2,
+            "X_val": rng.random((5, 3, 4, 4)).astype(np.float32), "X_test": np.zeros((2, 3, 4, 4), np.float32)}
+    out = standardize(data)
+    np.testing.assert_allclose(out["X_train"].mean(axis=(0, 2, 3)), 0, atol=1e-5)
+    np.testing.assert_allclose(out["X_train"].std(axis=(0, 2, 3)), 1, atol=1e-5)
+    np.testing.assert_allclose(out["X_test"], (0 - out["mean"]) / out["std"] + np.zeros((2, 3, 4, 4)))
+    assert out["X_val"].dtype == np.float32 and data["X_train"].mean() > 2     # input untouched
+
+
+def test_scale_switch(monkeypatch):
+    from hwlib.scale import full_scale, pick, scale_name
+    monkeypatch.delenv("HWLIB_FULL", raising=False)
+    assert not full_scale() and pick(ci=1, full=2) == 1 and scale_name() == "CI"
+    monkeypatch.setenv("HWLIB_FULL", "1")
+    assert full_scale() and pick(ci=1, full=2) == 2 and scale_name() == "full"

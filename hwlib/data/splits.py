@@ -27,3 +27,25 @@ def split_and_scale(images, labels, test_images, test_labels, num_validation, cl
         "X_test": scale(test_images), "y_test": test_labels.astype(np.int64),
         "class_names": list(class_names),
     }
+
+
+def standardize(data, axis=(0, 2, 3)):
+    """Subtract the training set's mean and divide by its standard deviation, per channel.
+
+    Inputs:
+    - data: dict with X_train, X_val, X_test (as load_mnist/load_cifar10 return); not modified
+    - axis: the axes statistics are taken over; the default keeps one mean and std per channel
+
+    Returns a new dict with the same keys, standardized X arrays (same dtype) and the statistics
+    under 'mean' and 'std' (to undo it for display: ``x * std + mean``). Only training images are
+    used for the statistics, so nothing about the validation or test images leaks into training.
+    """
+    x = data["X_train"]
+    mean = x.mean(axis=axis, keepdims=True, dtype=np.float64).astype(x.dtype)
+    std = x.std(axis=axis, keepdims=True, dtype=np.float64).astype(x.dtype)
+    out = dict(data)
+    for split in ("train", "val", "test"):
+        if f"X_{split}" in data:
+            out[f"X_{split}"] = (data[f"X_{split}"] - mean) / std
+    out["mean"], out["std"] = mean, std
+    return out

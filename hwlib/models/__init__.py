@@ -1,9 +1,10 @@
 """Models in numpy, each with ``params`` and ``loss(X, y=None)`` (the contract hwlib.solver.Solver trains).
 
+* ``SoftmaxClassifier``: fc → softmax, a linear classifier (chapter 3)
 * ``TwoLayerNet``: fc → relu → fc → softmax (chapter 3)
 * ``ConvNet``: conv → relu → 2×2 max-pool → fc → relu → fc → softmax (chapter 4)
 """
 
-from hwlib.models.classifiers import ConvNet, TwoLayerNet
+from hwlib.models.classifiers import ConvNet, SoftmaxClassifier, TwoLayerNet
 
-__all__ = ["TwoLayerNet", "ConvNet"]
+__all__ = ["SoftmaxClassifier", "TwoLayerNet", "ConvNet"]

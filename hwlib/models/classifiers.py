@@ -56,6 +56,32 @@ class _Classifier:
         return self.dtype.type(loss), grads
 
 
+class SoftmaxClassifier(_Classifier):
+    """Softmax regression: scores = X W + b, then the softmax loss (a linear classifier).
+
+    Inputs: input_dim D, num_classes C, reg, dtype, seed (as for TwoLayerNet).
+    Parameters: W (D, C), b (C,).
+    """
+
+    def __init__(self, input_dim=784, num_classes=10, reg=0.0, dtype=np.float32, seed=0):
+        super().__init__(reg, dtype)
+        rng = np.random.default_rng(seed)
+        self.input_shape = (input_dim,)
+        self.params = {"W": uniform_fan_in(rng, (input_dim, num_classes), input_dim, self.dtype),
+                       "b": uniform_fan_in(rng, (num_classes,), input_dim, self.dtype)}
+
+    def loss(self, X, y=None):
+        """Scores (N, C) if y is None, else (loss, grads). X: (N, D) or (N, d1, ..., dk) with Πd = D."""
+        X = self._check_input(X, self.input_shape)
+        scores, cache = layers.fc_forward(X, self.params["W"], self.params["b"])
+        if y is None:
+            return scores
+        loss, dscores = layers.softmax_loss(scores, y)
+        grads = {}
+        _, grads["W"], grads["b"] = layers.fc_backward(dscores, cache)
+        return self._add_l2(loss, grads, ("W",))
+
+
 class TwoLayerNet(_Classifier):
     """fc → relu → fc → softmax.
 
