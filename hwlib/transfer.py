@@ -1,0 +1,225 @@
+"""Transfer learning in PyTorch: the hymenoptera data, train_model, visualize_model, finetune and freeze.
+
+Follows the PyTorch "Transfer Learning for Computer Vision" tutorial, with three additions: training
+is reproducible from a seed, a frozen backbone stays bit-identical (its batch-norm statistics are
+not updated either), and a non-finite loss stops training with a clear error.
+"""
+
+import copy
+import time
+
+import numpy as np
+import torch
+from torch import nn
+
+from hwlib.data import data_file, extract, locate
+from hwlib.device import default_device
+from hwlib.pretrained import MOBILENET_MEAN, MOBILENET_STD
+
+
+def hymenoptera_folder():
+    """The extracted ``hymenoptera_data`` folder (with train/ and val/), extracting the zip once."""
+    datafile = data_file("hymenoptera/hymenoptera_data.zip")
+    root = extract(locate(datafile), datafile, "hymenoptera")
+    folder = root / "hymenoptera_data"
+    for split in ("train", "val"):
+        if not (folder / split).is_dir():
+            raise FileNotFoundError(f"{folder / split} is missing: the archive does not have the expected layout")
+    return folder
+
+
+def image_transforms(image_size=224, mean=MOBILENET_MEAN, std=MOBILENET_STD):
+    """The tutorial's transforms: random crops and flips for training, resize + centre crop for validation."""
+    from torchvision import transforms
+
+    normalize = transforms.Normalize(mean, std)
+    return {
+        "train": transforms.Compose([transforms.RandomResizedCrop(image_size), transforms.RandomHorizontalFlip(),
+                                     transforms.ToTensor(), normalize]),
+        "val": transforms.Compose([transforms.Resize(round(image_size * 256 / 224)), transforms.CenterCrop(image_size),
+                                   transforms.ToTensor(), normalize]),
+    }
+
+
+def hymenoptera_dataloaders(image_size=224, batch_size=16, seed=0, mean=MOBILENET_MEAN, std=MOBILENET_STD):
+    """``torchvision.datasets.ImageFolder`` loaders for the ants/bees data.
+
+    Returns (dataloaders, class_names): dataloaders['train'] shuffles with a generator seeded by
+    ``seed``; dataloaders['val'] keeps a fixed order. ImageFolder skips the one non-image file of the
+    upstream archive (train/ants/imageNotFound.gif), giving 244 training and 153 validation images.
+    """
+    from torchvision import datasets
+
+    folder = hymenoptera_folder()
+    tfms = image_transforms(image_size, mean, std)
+    sets = {split: datasets.ImageFolder(folder / split, tfms[split]) for split in ("train", "val")}
+    generator = torch.Generator().manual_seed(seed)
+    loaders = {"train": torch.utils.data.DataLoader(sets["train"], batch_size=batch_size, shuffle=True,
+                                                    generator=generator),
+               "val": torch.utils.data.DataLoader(sets["val"], batch_size=batch_size, shuffle=False)}
+    return loaders, sets["train"].classes
+
+
+def final_layer_name(model):
+    """Attribute path of the model's last Linear layer: 'fc' (ResNet) or 'classifier.<i>' (MobileNet)."""
+    if isinstance(getattr(model, "fc", None), nn.Linear):
+        return "fc"
+    classifier = getattr(model, "classifier", None)
+    if isinstance(classifier, nn.Sequential) and isinstance(classifier[-1], nn.Linear):
+        return f"classifier.{len(classifier) - 1}"
+    raise TypeError(f"cannot find the final Linear layer of {type(model).__name__} (expected .fc or .classifier[-1])")
+
+
+def replace_head(model, num_classes, seed=0):
+    """Replace the final Linear layer by a new one with ``num_classes`` outputs (seeded init); returns model."""
+    name = final_layer_name(model)
+    old = model.get_submodule(name)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        new = nn.Linear(old.in_features, num_classes).to(old.weight.device, old.weight.dtype)
+    parent, _, attr = name.rpartition(".")
+    setattr(model.get_submodule(parent) if parent else model, attr, new)
+    return model
+
+
+def finetune(model, num_classes, seed=0):
+    """Fine-tuning: keep the pretrained weights as the starting point, new head, train everything."""
+    model = replace_head(model, num_classes, seed)
+    for p in model.parameters():
+        p.requires_grad_(True)
+    return model
+
+
+def freeze(model, num_classes, seed=0):
+    """Feature extraction: freeze every pretrained weight; only the new final layer is trained."""
+    for p in model.parameters():
+        p.requires_grad_(False)
+    return replace_head(model, num_classes, seed)       # the new layer's parameters require grad
+
+
+def _frozen_batchnorm_to_eval(model):
+    """Batch-norm layers whose parameters are all frozen must not update their running statistics either."""
+    for m in model.modules():
+        if isinstance(m, nn.modules.batchnorm._BatchNorm):
+            params = list(m.parameters())
+            if params and not any(p.requires_grad for p in params):
+                m.eval()
+
+
+def train_model(model, dataloaders, criterion, optimizer, scheduler=None, num_epochs=25, device=None,
+                seed=0, verbose=True):
+    """Train with a train and a val phase per epoch; return (best-validation model, history).
+
+    Inputs:
+    - model: a torch.nn.Module; it is moved to ``device`` (default: hwlib.device.default_device())
+    - dataloaders: {'train': DataLoader, 'val': DataLoader} yielding (images, integer labels)
+    - criterion: e.g. nn.CrossEntropyLoss(); optimizer: built on the parameters to train
+    - scheduler: optional learning-rate scheduler, stepped once per epoch
+    - num_epochs: epochs; seed: seeds torch's global RNG (random crops, dropout) for reproducibility
+    - verbose: print one line per phase, as the tutorial does
+
+    Returns:
+    - model: with the weights of the epoch with the best validation accuracy
+    - history: dict of per-epoch lists 'train_loss', 'train_acc', 'val_loss', 'val_acc', 'seconds',
+      plus 'best_epoch' (1-based) and 'best_val_acc'
+
+    Raises FloatingPointError if a training loss is NaN or infinite.
+    """
+    if set(dataloaders) < {"train", "val"}:
+        raise ValueError(f"dataloaders needs 'train' and 'val', got {sorted(dataloaders)}")
+    if num_epochs < 1:
+        raise ValueError(f"num_epochs must be positive, got {num_epochs}")
+    device = torch.device(device) if device is not None else default_device()
+    torch.manual_seed(seed)
+    model = model.to(device)
+    history = {"train_loss": [], "train_acc": [], "val_loss": [], "val_acc": [], "seconds": []}
+    best_acc, best_epoch, best_state = -1.0, 0, copy.deepcopy(model.state_dict())
+    for epoch in range(1, num_epochs + 1):
+        start = time.perf_counter()
+        if verbose:
+            print(f"Epoch {epoch}/{num_epochs}")
+        for phase in ("train", "val"):
+            training = phase == "train"
+            model.train(training)
+            if training:
+                _frozen_batchnorm_to_eval(model)
+            total_loss, correct, count = 0.0, 0, 0
+            for inputs, labels in dataloaders[phase]:
+                inputs, labels = inputs.to(device), labels.to(device)
+                with torch.set_grad_enabled(training):
+                    outputs = model(inputs)
+                    loss = criterion(outputs, labels)
+                    if training:
+                        if not torch.isfinite(loss):
+                            raise FloatingPointError(f"training diverged: loss {loss.item()} in epoch {epoch}; "
+                                                     "lower the learning rate")
+                        optimizer.zero_grad()
+                        loss.backward()
+                        optimizer.step()
+                total_loss += loss.item() * inputs.size(0)
+                correct += (outputs.argmax(1) == labels).sum().item()
+                count += inputs.size(0)
+            if training and scheduler is not None:
+                scheduler.step()
+            history[f"{phase}_loss"].append(total_loss / count)
+            history[f"{phase}_acc"].append(correct / count)
+            if verbose:
+                print(f"{phase} Loss: {total_loss / count:.4f} Acc: {correct / count:.4f}")
+        history["seconds"].append(time.perf_counter() - start)
+        if history["val_acc"][-1] > best_acc:
+            best_acc, best_epoch = history["val_acc"][-1], epoch
+            best_state = copy.deepcopy(model.state_dict())
+    model.load_state_dict(best_state)
+    history["best_epoch"], history["best_val_acc"] = best_epoch, best_acc
+    if verbose:
+        print(f"Best val Acc: {best_acc:.4f} (epoch {best_epoch})")
+    return model, history
+
+
+def predict(model, dataloader, device=None):
+    """(predicted labels, true labels) as numpy arrays over a whole dataloader, in eval mode."""
+    device = torch.device(device) if device is not None else next(model.parameters()).device
+    model.eval()
+    preds, trues = [], []
+    with torch.no_grad():
+        for inputs, labels in dataloader:
+            preds.append(model(inputs.to(device)).argmax(1).cpu().numpy())
+            trues.append(labels.numpy())
+    return np.concatenate(preds), np.concatenate(trues)
+
+
+def visualize_model(model, dataloader, class_names, num_images=6, mean=MOBILENET_MEAN, std=MOBILENET_STD,
+                    title=""):
+    """A figure of the first ``num_images`` images of ``dataloader`` with predicted and true labels.
+
+    Correct predictions are titled in green, wrong ones in red. Returns the matplotlib Figure.
+    """
+    import matplotlib.pyplot as plt
+
+    device = next(model.parameters()).device
+    model.eval()
+    images, labels = [], []
+    for inputs, targets in dataloader:
+        images.append(inputs)
+        labels.append(targets)
+        if sum(len(x) for x in images) >= num_images:
+            break
+    images, labels = torch.cat(images)[:num_images], torch.cat(labels)[:num_images]
+    with torch.no_grad():
+        preds = model(images.to(device)).argmax(1).cpu()
+    ncols = min(num_images, 6)
+    nrows = -(-num_images // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(2.2 * ncols, 2.5 * nrows), squeeze=False)
+    mean_t, std_t = torch.tensor(mean)[:, None, None], torch.tensor(std)[:, None, None]
+    for ax in axes.flat:
+        ax.axis("off")
+    for k in range(len(images)):
+        ax = axes.flat[k]
+        ax.imshow((images[k].cpu() * std_t + mean_t).clamp(0, 1).permute(1, 2, 0).numpy())
+        ok = preds[k] == labels[k]
+        ax.set_title(f"predicted: {class_names[preds[k]]}\ntrue: {class_names[labels[k]]}", fontsize=9,
+                     color="darkgreen" if ok else "crimson")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
