@@ -1,0 +1,130 @@
+"""A small, reproducible training loop for PyTorch models (the seed's ``transformer_trainer.run``).
+
+``run(model, train_data, config)`` trains with AdamW, a linear warm-up followed by a cosine decay of
+the learning rate, gradient-norm clipping and periodic evaluation, and returns the history. The
+minibatches are drawn from a ``torch.Generator`` seeded with ``config.seed`` and torch's global RNG
+(dropout) is seeded too, so the same call gives the same numbers on the same machine.
+"""
+
+import math
+import time
+from dataclasses import dataclass
+
+import torch
+
+from hwlib.device import default_device
+
+
+@dataclass
+class TrainConfig:
+    """Settings of :func:`run`.
+
+    - max_iters: optimizer steps; batch_size: examples per step
+    - learning_rate: peak learning rate, reached after ``warmup_iters`` steps, then cosine-decayed to
+      ``min_lr`` at ``max_iters``
+    - weight_decay: AdamW's decoupled weight decay, applied to matrices only (not to biases,
+      LayerNorm weights: parameters with fewer than 2 dimensions)
+    - betas: AdamW's betas; grad_clip: clip the global gradient norm to this (None: no clipping)
+    - eval_interval: call ``eval_fn(model)`` every this many steps (and after the last one)
+    - eval_fn: optional function model -> dict of numbers (e.g. validation loss, accuracy)
+    - log_interval: print progress every this many steps (0: silent)
+    - seed: seeds the batch order and torch's global RNG; device: None = hwlib.device.default_device()
+    """
+
+    max_iters: int = 1000
+    batch_size: int = 64
+    learning_rate: float = 1e-3
+    min_lr: float = 1e-4
+    warmup_iters: int = 100
+    weight_decay: float = 0.1
+    betas: tuple = (0.9, 0.95)
+    grad_clip: float | None = 1.0
+    eval_interval: int = 250
+    eval_fn: object = None
+    log_interval: int = 0
+    seed: int = 0
+    device: object = None
+
+
+def learning_rate_at(step, config):
+    """Linear warm-up from 0 to learning_rate over warmup_iters steps, then cosine decay to min_lr."""
+    if step < config.warmup_iters:
+        return config.learning_rate * (step + 1) / config.warmup_iters
+    span = max(config.max_iters - config.warmup_iters, 1)
+    progress = min((step - config.warmup_iters) / span, 1.0)
+    return config.min_lr + 0.5 * (1 + math.cos(math.pi * progress)) * (config.learning_rate - config.min_lr)
+
+
+def _optimizer(model, config):
+    decay = [p for p in model.parameters() if p.requires_grad and p.dim() >= 2]
+    no_decay = [p for p in model.parameters() if p.requires_grad and p.dim() < 2]
+    groups = [{"params": decay, "weight_decay": config.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+    return torch.optim.AdamW(groups, lr=config.learning_rate, betas=config.betas)
+
+
+def run(model, train_data, config):
+    """Train ``model`` on ``train_data`` and return its history.
+
+    Inputs:
+    - model: a module whose ``forward(x, y)`` returns ``(output, loss)`` (as hwlib.transformer.GPT does)
+    - train_data: a tuple of tensors (X, Y) with the same first dimension; each step draws
+      ``config.batch_size`` random rows
+    - config: a TrainConfig
+
+    Returns a dict:
+    - 'iter', 'loss', 'lr': per step
+    - 'eval_iter' and one list per key returned by ``eval_fn``, at every evaluation
+    - 'seconds': wall time of the whole run
+
+    Raises FloatingPointError as soon as a training loss is NaN or infinite.
+    """
+    X, Y = train_data
+    if len(X) != len(Y) or len(X) == 0:
+        raise ValueError(f"train_data must be two tensors with the same (non-zero) length, got {len(X)} and {len(Y)}")
+    device = torch.device(config.device) if config.device is not None else default_device()
+    torch.manual_seed(config.seed)
+    generator = torch.Generator().manual_seed(config.seed)
+    model = model.to(device)
+    optimizer = _optimizer(model, config)
+    history = {"iter": [], "loss": [], "lr": [], "eval_iter": []}
+    start = time.perf_counter()
+
+    def evaluate(step):
+        if config.eval_fn is None:
+            return
+        model.eval()
+        with torch.no_grad():
+            metrics = config.eval_fn(model)
+        model.train()
+        history["eval_iter"].append(step)
+        for key, value in metrics.items():
+            history.setdefault(key, []).append(float(value))
+        if config.log_interval:
+            print(f"step {step}: " + ", ".join(f"{k} {v:.4f}" for k, v in metrics.items()))
+
+    model.train()
+    for step in range(config.max_iters):
+        lr = learning_rate_at(step, config)
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        rows = torch.randint(len(X), (config.batch_size,), generator=generator)
+        xb, yb = X[rows].to(device), Y[rows].to(device)
+        _, loss = model(xb, yb)
+        if not torch.isfinite(loss):
+            raise FloatingPointError(f"training diverged: loss {loss.item()} at step {step + 1}; "
+                                     f"lower the learning rate (now {lr:.2e}) or enable grad_clip")
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if config.grad_clip is not None:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+        optimizer.step()
+        history["iter"].append(step + 1)
+        history["loss"].append(loss.item())
+        history["lr"].append(lr)
+        if config.log_interval and (step + 1) % config.log_interval == 0:
+            print(f"step {step + 1}/{config.max_iters}: loss {loss.item():.4f}, lr {lr:.2e}")
+        if config.eval_interval and (step + 1) % config.eval_interval == 0 and step + 1 != config.max_iters:
+            evaluate(step + 1)
+    evaluate(config.max_iters)
+    history["seconds"] = time.perf_counter() - start
+    return history

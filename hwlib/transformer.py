@@ -1,0 +1,169 @@
+"""Masked (causal) self-attention and a small GPT-style language model (PyTorch).
+
+``MaskedAttention`` writes multi-head causal self-attention out step by step — the q, k, v
+projections, scaled scores, the causal mask, softmax, dropout, the weighted sum and the output
+projection — so that a reader can follow it and plot its attention weights. ``GPT`` stacks pre-LN
+transformer blocks built on it, with token and position embeddings and an output layer that shares
+its weights with the token embedding.
+
+Every tensor created inside takes the dtype and device of the input, so the modules work in float32
+and float64, on the CPU and on CUDA.
+"""
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class MaskedAttention(nn.Module):
+    """Multi-head causal self-attention.
+
+    Inputs:
+    - n_embd: C, the width of the token vectors; must be divisible by n_head
+    - n_head: number of heads, each of size C / n_head
+    - block_size: the longest sequence the causal mask is built for
+    - dropout: dropout probability on the attention weights and on the output
+    - keep_attention: if True, every forward pass stores its attention weights (B, n_head, T, T) in
+      ``self.attention`` (detached), for plotting
+
+    ``forward(x)`` takes x of shape (B, T, C) with T <= block_size and returns (B, T, C); position t
+    of the output depends only on positions 0..t of the input.
+    """
+
+    def __init__(self, n_embd, n_head, block_size, dropout=0.0, keep_attention=False):
+        super().__init__()
+        if n_embd % n_head:
+            raise ValueError(f"n_embd={n_embd} must be divisible by n_head={n_head}")
+        self.n_embd, self.n_head, self.block_size = n_embd, n_head, block_size
+        self.query = nn.Linear(n_embd, n_embd)
+        self.key = nn.Linear(n_embd, n_embd)
+        self.value = nn.Linear(n_embd, n_embd)
+        self.proj = nn.Linear(n_embd, n_embd)
+        self.attn_dropout = nn.Dropout(dropout)
+        self.out_dropout = nn.Dropout(dropout)
+        self.keep_attention = keep_attention
+        self.attention = None
+        # mask[t, s] is True where query t may look at key s (s <= t). A buffer, so it follows .to(device).
+        self.register_buffer("mask", torch.tril(torch.ones(block_size, block_size, dtype=torch.bool)),
+                             persistent=False)
+
+    def _heads(self, x, B, T):
+        """(B, T, C) -> (B, n_head, T, head_size)."""
+        return x.view(B, T, self.n_head, self.n_embd // self.n_head).transpose(1, 2)
+
+    def forward(self, x):
+        if x.dim() != 3 or x.shape[-1] != self.n_embd:
+            raise ValueError(f"x must have shape (B, T, {self.n_embd}), got {tuple(x.shape)}")
+        B, T, C = x.shape
+        if T > self.block_size:
+            raise ValueError(f"sequence length {T} exceeds block_size {self.block_size}")
+        q, k, v = (self._heads(f(x), B, T) for f in (self.query, self.key, self.value))
+        scores = (q @ k.transpose(-2, -1)) / math.sqrt(C // self.n_head)         # (B, nh, T, T)
+        scores = scores.masked_fill(~self.mask[:T, :T], float("-inf"))            # no looking ahead
+        weights = F.softmax(scores, dim=-1)
+        if self.keep_attention:
+            self.attention = weights.detach()
+        y = self.attn_dropout(weights) @ v                                        # (B, nh, T, hs)
+        y = y.transpose(1, 2).contiguous().view(B, T, C)                          # heads side by side
+        return self.out_dropout(self.proj(y))
+
+
+class Block(nn.Module):
+    """A pre-LN transformer block: x + attention(LN(x)), then x + MLP(LN(x))."""
+
+    def __init__(self, n_embd, n_head, block_size, dropout=0.0):
+        super().__init__()
+        self.ln1 = nn.LayerNorm(n_embd)
+        self.attn = MaskedAttention(n_embd, n_head, block_size, dropout)
+        self.ln2 = nn.LayerNorm(n_embd)
+        self.mlp = nn.Sequential(nn.Linear(n_embd, 4 * n_embd), nn.GELU(), nn.Linear(4 * n_embd, n_embd),
+                                 nn.Dropout(dropout))
+
+    def forward(self, x):
+        x = x + self.attn(self.ln1(x))
+        return x + self.mlp(self.ln2(x))
+
+
+class GPT(nn.Module):
+    """A small GPT: token + position embeddings, ``n_layer`` pre-LN blocks, a final LayerNorm and a
+    linear output layer tied to the token embedding.
+
+    ``forward(idx, targets=None)``: idx (B, T) integer tokens -> logits (B, T, vocab_size), and the
+    mean cross-entropy over the positions whose target is not ``ignore_index`` (-100) when targets
+    (B, T) are given (else None).
+    """
+
+    def __init__(self, vocab_size, block_size, n_embd=128, n_head=4, n_layer=4, dropout=0.0, seed=0):
+        super().__init__()
+        self.vocab_size, self.block_size = vocab_size, block_size
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            self.tok_emb = nn.Embedding(vocab_size, n_embd)
+            self.pos_emb = nn.Embedding(block_size, n_embd)
+            self.drop = nn.Dropout(dropout)
+            self.blocks = nn.ModuleList([Block(n_embd, n_head, block_size, dropout) for _ in range(n_layer)])
+            self.ln_f = nn.LayerNorm(n_embd)
+            self.head = nn.Linear(n_embd, vocab_size, bias=False)
+            self.head.weight = self.tok_emb.weight            # weight tying
+            self.apply(self._init)
+
+    @staticmethod
+    def _init(module):
+        if isinstance(module, nn.Linear):
+            nn.init.normal_(module.weight, std=0.02)
+            if module.bias is not None:
+                nn.init.zeros_(module.bias)
+        elif isinstance(module, nn.Embedding):
+            nn.init.normal_(module.weight, std=0.02)
+
+    def forward(self, idx, targets=None):
+        if idx.dim() != 2:
+            raise ValueError(f"idx must have shape (B, T), got {tuple(idx.shape)}")
+        B, T = idx.shape
+        if T > self.block_size:
+            raise ValueError(f"sequence length {T} exceeds block_size {self.block_size}")
+        positions = torch.arange(T, device=idx.device)
+        x = self.drop(self.tok_emb(idx) + self.pos_emb(positions))
+        for block in self.blocks:
+            x = block(x)
+        logits = self.head(self.ln_f(x))
+        loss = None
+        if targets is not None:
+            loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), targets.reshape(-1), ignore_index=-100)
+        return logits, loss
+
+    @torch.no_grad()
+    def generate(self, idx, max_new_tokens, temperature=1.0, top_k=None, generator=None, stop_token=None):
+        """Extend idx (B, T) by up to ``max_new_tokens`` tokens, one at a time.
+
+        - temperature: divides the logits; 0 means greedy (always the most likely token)
+        - top_k: if given, sample only among the k most likely tokens
+        - generator: a torch.Generator for reproducible sampling
+        - stop_token: stop early once every sequence has produced this token
+
+        Returns the extended tensor (B, T + new) on idx's device.
+        """
+        was_training = self.training
+        self.eval()
+        done = torch.zeros(idx.shape[0], dtype=torch.bool, device=idx.device)
+        for _ in range(max_new_tokens):
+            logits, _ = self(idx[:, -self.block_size:])
+            logits = logits[:, -1, :]
+            if temperature == 0:
+                nxt = logits.argmax(-1, keepdim=True)
+            else:
+                logits = logits / temperature
+                if top_k is not None:
+                    kth = torch.topk(logits, min(top_k, logits.size(-1))).values[:, -1:]
+                    logits = logits.masked_fill(logits < kth, float("-inf"))
+                probs = F.softmax(logits, dim=-1)
+                nxt = torch.multinomial(probs, 1, generator=generator)
+            idx = torch.cat([idx, nxt], dim=1)
+            if stop_token is not None:
+                done |= nxt[:, 0] == stop_token
+                if bool(done.all()):
+                    break
+        self.train(was_training)
+        return idx
