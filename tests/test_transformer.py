@@ -92,3 +92,37 @@ def test_trainer_stops_on_nan():
         model.ln_f.weight.fill_(float("nan"))
     with pytest.raises(FloatingPointError, match="diverged"):
         trainer.run(model, _copy_task(), trainer.TrainConfig(max_iters=5, device="cpu"))
+
+
+def test_multiplication_format_split_and_targets():
+    import numpy as np
+    from hwlib import arithmetic
+    assert arithmetic.format_example(12, 34) == "12*34=8040" and arithmetic.format_example(7, 5) == "07*05=5300"
+    train, test = arithmetic.split_pairs(num_digits=2, test_fraction=0.1, seed=0)
+    assert len(train) + len(test) == 10000
+    train_keys = {tuple(sorted(p)) for p in train.tolist()}
+    assert not train_keys & {tuple(sorted(p)) for p in test.tolist()}      # no pair in both, in either order
+    x, y = arithmetic.tensors(test[:3])
+    assert x.shape == (3, 9) and y.shape == (3, 9)
+    assert (y[:, :5] == -100).all() and (y[:, 5:] >= 0).all()
+    assert arithmetic.decode(torch.cat([x[0], y[0, -1:]])) == arithmetic.format_example(*test[0])
+    with pytest.raises(ValueError, match="not in the multiplication vocabulary"):
+        arithmetic.encode("1+2")
+    with pytest.raises(ValueError, match="at most 2 digits"):
+        arithmetic.format_example(100, 2)
+    model = GPT(vocab_size=len(arithmetic.VOCAB), block_size=9, n_embd=16, n_head=2, n_layer=1)
+    answers = arithmetic.predict_products(model, test[:4])
+    assert answers.shape == (4,) and 0.0 <= arithmetic.exact_match(model, test[:4]) <= 1.0
+    assert np.issubdtype(answers.dtype, np.integer)
+
+
+def test_char_tokenizer_and_windows():
+    from hwlib.text import CharTokenizer, clean_story, windows
+    assert clean_story("â€œHi!â€\x9d  she said.\n") == '"Hi!" she said.'
+    tok = CharTokenizer("hello world")
+    ids = tok.encode("hello")
+    assert tok.decode(ids) == "hello" and ids.dtype == torch.long
+    with pytest.raises(ValueError, match=r"\['z'\]"):
+        tok.encode("zoo")
+    x, y = windows(torch.arange(10), block_size=4, stride=2)
+    assert x.tolist()[0] == [0, 1, 2, 3] and y.tolist()[0] == [1, 2, 3, 4] and x.shape == (3, 4)

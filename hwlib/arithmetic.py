@@ -1,0 +1,89 @@
+"""Multiplication as a language-modelling task: strings like ``12*34=8040`` (answer digits reversed).
+
+Format, for ``num_digits`` = d: both operands are written with exactly d digits (zero-padded), the
+product with exactly 2d digits, **least significant digit first**, e.g. 12 × 34 = 408 becomes
+``12*34=8040``. Reversing the answer lets the model produce digits in the order carries propagate
+(the last digit of a product depends only on the last digits of the operands), which makes the task
+much easier to learn left to right.
+
+The model reads the prompt ``12*34=`` and is trained to predict only the answer digits (the targets
+of the prompt positions are -100, which ``GPT``'s loss ignores). Splitting is by *unordered* pair:
+a×b and b×a are always in the same split, so the test set holds products the model has never seen
+in either order.
+"""
+
+import numpy as np
+import torch
+
+VOCAB = "0123456789*="
+STOI = {ch: i for i, ch in enumerate(VOCAB)}
+
+
+def encode(text):
+    """Token ids (int64 tensor) of a string over VOCAB; ValueError names any other character."""
+    bad = sorted(set(text) - set(VOCAB))
+    if bad:
+        raise ValueError(f"characters {bad} are not in the multiplication vocabulary {VOCAB!r}")
+    return torch.tensor([STOI[ch] for ch in text], dtype=torch.long)
+
+
+def decode(ids):
+    """The string of a sequence of token ids."""
+    return "".join(VOCAB[int(i)] for i in ids)
+
+
+def format_example(a, b, num_digits=2):
+    """``a*b=`` followed by the reversed, zero-padded product, e.g. (12, 34) -> '12*34=8040'."""
+    if not (0 <= a < 10 ** num_digits and 0 <= b < 10 ** num_digits):
+        raise ValueError(f"operands must have at most {num_digits} digits, got {a} and {b}")
+    return f"{a:0{num_digits}d}*{b:0{num_digits}d}=" + f"{a * b:0{2 * num_digits}d}"[::-1]
+
+
+def prompt_length(num_digits=2):
+    """Characters before the answer: 'ab*cd=' has 2d + 2."""
+    return 2 * num_digits + 2
+
+
+def split_pairs(num_digits=2, test_fraction=0.1, seed=0):
+    """All ordered pairs (a, b) with d-digit operands (0 included), split by unordered pair.
+
+    Returns (train_pairs, test_pairs): int arrays of shape (n, 2); {a, b} never occurs in both.
+    """
+    n = 10 ** num_digits
+    a, b = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
+    pairs = np.stack([a.ravel(), b.ravel()], axis=1)
+    keys = np.sort(pairs, axis=1)                            # {a, b} as (min, max)
+    unique = np.unique(keys, axis=0)
+    rng = np.random.default_rng(seed)
+    test_keys = unique[rng.permutation(len(unique))[:round(test_fraction * len(unique))]]
+    in_test = (keys[:, None, :] == test_keys[None, :, :]).all(-1).any(-1)
+    return pairs[~in_test], pairs[in_test]
+
+
+def tensors(pairs, num_digits=2):
+    """(X, Y) for teacher forcing: X = example[:-1], Y = example[1:] with prompt targets set to -100."""
+    seqs = torch.stack([encode(format_example(int(a), int(b), num_digits)) for a, b in pairs])
+    x, y = seqs[:, :-1].clone(), seqs[:, 1:].clone()
+    y[:, :prompt_length(num_digits) - 1] = -100             # only the answer digits are predicted
+    return x, y
+
+
+def predict_products(model, pairs, num_digits=2, batch_size=1000):
+    """The model's greedy answers for each pair, as integers (-1 where the output is not a number)."""
+    device = next(model.parameters()).device
+    answers = []
+    for start in range(0, len(pairs), batch_size):
+        chunk = pairs[start:start + batch_size]
+        prompts = torch.stack([encode(format_example(int(a), int(b), num_digits)[:prompt_length(num_digits)])
+                               for a, b in chunk]).to(device)
+        out = model.generate(prompts, 2 * num_digits, temperature=0)[:, prompt_length(num_digits):]
+        for row in out.cpu():
+            text = decode(row)[::-1]
+            answers.append(int(text) if text.isdigit() else -1)
+    return np.array(answers)
+
+
+def exact_match(model, pairs, num_digits=2):
+    """Fraction of pairs whose whole product the model gets right (greedy decoding)."""
+    truth = pairs[:, 0] * pairs[:, 1]
+    return float(np.mean(predict_products(model, pairs, num_digits) == truth))
