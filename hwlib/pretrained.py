@@ -6,7 +6,9 @@
 * weights: ``scale · (q − zero_point)`` per tensor; layouts OHWI → OIHW, depthwise 1HWC → C1HW;
 * biases: int32 with scale ``input_scale · weight_scale`` (stored with the tensor);
 * batch norm is already folded into the convolutions, so each BatchNorm2d is set to the identity
-  plus the folded bias (mean 0, variance 1 − eps, weight 1);
+  plus the folded bias (mean 0, variance 1 − eps, weight 1). These are not real activation
+  statistics, so the layers are marked ``fixed_statistics`` and ``hwlib.transfer.train_model`` never
+  lets them normalize by batch statistics (that would zero out most features);
 * TensorFlow's "SAME" padding is asymmetric for stride 2 (the extra row/column goes at the bottom
   and right), so the stride-2 convolutions are replaced by :class:`Conv2dSame`, which pads that way;
 * input: the TFLite input is uint8 with scale 1/128 and zero point 128, i.e. ``(p − 128)/128`` for
@@ -176,6 +178,12 @@ def mobilenet_v2_imagenet(num_classes=None):
         tmp.replace(cached)
     model = _mobilenet_skeleton()
     model.load_state_dict(state)
+    for module in model.modules():
+        if isinstance(module, nn.BatchNorm2d):
+            # These layers hold folded constants, not statistics of real activations: normalizing
+            # by batch statistics in training mode would wipe out the pretrained features, so
+            # hwlib.transfer.train_model keeps them in eval mode (their scale and shift still train).
+            module.fixed_statistics = True
     if num_classes is not None:
         model.classifier[1] = nn.Linear(model.classifier[1].in_features, num_classes)
     return model.eval()

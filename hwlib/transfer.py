@@ -97,12 +97,18 @@ def freeze(model, num_classes, seed=0):
     return replace_head(model, num_classes, seed)       # the new layer's parameters require grad
 
 
-def _frozen_batchnorm_to_eval(model):
-    """Batch-norm layers whose parameters are all frozen must not update their running statistics either."""
+def _fixed_batchnorm_to_eval(model):
+    """Batch-norm layers that must keep their running statistics go to eval mode during training.
+
+    That is every layer whose parameters are all frozen (a frozen backbone must not drift through its
+    statistics either) and every layer marked ``fixed_statistics`` (hwlib.pretrained's converted
+    layers, whose "statistics" are folded constants).
+    """
     for m in model.modules():
         if isinstance(m, nn.modules.batchnorm._BatchNorm):
             params = list(m.parameters())
-            if params and not any(p.requires_grad for p in params):
+            frozen = bool(params) and not any(p.requires_grad for p in params)
+            if frozen or getattr(m, "fixed_statistics", False):
                 m.eval()
 
 
@@ -142,7 +148,7 @@ def train_model(model, dataloaders, criterion, optimizer, scheduler=None, num_ep
             training = phase == "train"
             model.train(training)
             if training:
-                _frozen_batchnorm_to_eval(model)
+                _fixed_batchnorm_to_eval(model)
             total_loss, correct, count = 0.0, 0, 0
             for inputs, labels in dataloaders[phase]:
                 inputs, labels = inputs.to(device), labels.to(device)
@@ -223,3 +229,13 @@ def visualize_model(model, dataloader, class_names, num_images=6, mean=MOBILENET
         fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def parameter_groups(model, head_lr, backbone_lr):
+    """Optimizer parameter groups: the final layer at ``head_lr``, every other trainable weight at
+    ``backbone_lr`` (discriminative learning rates; empty groups are left out)."""
+    head = list(model.get_submodule(final_layer_name(model)).parameters())
+    head_ids = {id(p) for p in head}
+    backbone = [p for p in model.parameters() if p.requires_grad and id(p) not in head_ids]
+    groups = [{"params": backbone, "lr": backbone_lr}, {"params": [p for p in head if p.requires_grad], "lr": head_lr}]
+    return [g for g in groups if g["params"]]

@@ -189,3 +189,20 @@ def test_train_model_is_reproducible_and_stops_on_nan():
 def test_replace_head_needs_a_known_layout():
     with pytest.raises(TypeError, match="final Linear layer"):
         transfer.replace_head(nn.Sequential(nn.Linear(2, 2)), 3)
+
+
+def test_batchnorm_marked_fixed_statistics_keeps_running_stats_while_training():
+    model = transfer.finetune(TinyNet(), num_classes=2)
+    model.features[1].fixed_statistics = True
+    before = model.features[1].running_mean.clone()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    model, _ = transfer.train_model(model, _loaders(), nn.CrossEntropyLoss(), optimizer, num_epochs=1,
+                                    device="cpu", verbose=False)
+    assert torch.equal(model.features[1].running_mean, before)
+    assert model.features[1].weight.requires_grad
+
+
+@needs_mirror
+def test_converted_mobilenet_features_survive_training_mode(mobilenet):
+    model = transfer.finetune(pretrained.mobilenet_v2_imagenet(), num_classes=2)
+    assert all(getattr(m, "fixed_statistics", False) for m in model.modules() if isinstance(m, nn.BatchNorm2d))
