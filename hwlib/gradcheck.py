@@ -99,6 +99,30 @@ def layer_gradient_errors(forward, backward, inputs, seed=0, h=1e-5):
     return errors
 
 
+def model_gradient_errors(model, X, y, h=1e-5):
+    """Relative error of a model's analytic gradients against centered differences, per parameter.
+
+    Inputs:
+    - model: an object with ``params`` (dict of arrays) and ``loss(X, y) -> (loss, grads)``, as in
+      hwlib.models; use a small float64 instance
+    - X, y: a small batch
+
+    Returns:
+    - {parameter name: relative error}. The model's parameters are restored after each probe.
+    """
+    _, grads = model.loss(X, y)
+    errors = {}
+    for name, value in model.params.items():
+        def loss_of(p, name=name):
+            saved, model.params[name] = model.params[name], p
+            try:
+                return model.loss(X, y)[0]
+            finally:
+                model.params[name] = saved
+        errors[name] = rel_error(grads[name], eval_numerical_gradient(loss_of, value.copy(), h))
+    return errors
+
+
 def compare_gradients(analytic, references, tol):
     """Print how far each analytic gradient is from each reference, and assert all are below ``tol``.
 
