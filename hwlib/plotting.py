@@ -145,3 +145,14 @@ def plot_confusion(ax, cm, class_names, title="confusion matrix"):
     ax.set_yticks(ticks, class_names, fontsize=8)
     ax.set(xlabel="predicted", ylabel="true", title=title)
     return ax
+
+
+def use_photo_figures(quality=85):
+    """Embed this notebook's figures as JPEG instead of PNG.
+
+    For chapters whose figures are mostly photographs: PNG stores them losslessly at several times
+    the size, which bloats the committed notebook and the site. Line plots stay readable in JPEG.
+    """
+    from matplotlib_inline.backend_inline import set_matplotlib_formats
+
+    set_matplotlib_formats("jpeg", pil_kwargs={"quality": quality})
