@@ -70,6 +70,19 @@ def rel_error(x, y):
     return float(np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y))))
 
 
+def norm_rel_error(x, y):
+    """Relative error of whole arrays, ``‖x − y‖ / max(1e-8, ‖x‖ + ‖y‖)``, as a Python float.
+
+    Unlike rel_error it is not dominated by elements whose gradient is nearly zero (where the
+    finite-difference round-off of about 1e-16·|loss|/h is as large as the gradient itself), so it
+    suits deep or gated models such as an LSTM unrolled over time.
+    """
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    if x.shape != y.shape:
+        raise ValueError(f"cannot compare arrays of shapes {x.shape} and {y.shape}")
+    return float(np.linalg.norm(x - y) / max(1e-8, np.linalg.norm(x) + np.linalg.norm(y)))
+
+
 def layer_gradient_errors(forward, backward, inputs, seed=0, h=1e-5):
     """Check a forward/backward pair against numerical gradients for every input.
 
@@ -99,13 +112,14 @@ def layer_gradient_errors(forward, backward, inputs, seed=0, h=1e-5):
     return errors
 
 
-def model_gradient_errors(model, X, y, h=1e-5):
+def model_gradient_errors(model, X, y, h=1e-5, metric=rel_error):
     """Relative error of a model's analytic gradients against centered differences, per parameter.
 
     Inputs:
     - model: an object with ``params`` (dict of arrays) and ``loss(X, y) -> (loss, grads)``, as in
       hwlib.models; use a small float64 instance
     - X, y: a small batch
+    - metric: rel_error (the largest element-wise error, default) or norm_rel_error
 
     Returns:
     - {parameter name: relative error}. The model's parameters are restored after each probe.
@@ -119,7 +133,7 @@ def model_gradient_errors(model, X, y, h=1e-5):
                 return model.loss(X, y)[0]
             finally:
                 model.params[name] = saved
-        errors[name] = rel_error(grads[name], eval_numerical_gradient(loss_of, value.copy(), h))
+        errors[name] = metric(grads[name], eval_numerical_gradient(loss_of, value.copy(), h))
     return errors
 
 

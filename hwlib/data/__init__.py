@@ -7,6 +7,7 @@
 
 from hwlib.data.registry import DATASETS, DataFile, Dataset, data_file, dataset
 from hwlib.data.cifar10 import load_cifar10
+from hwlib.data.flickr8k import load_flickr8k
 from hwlib.data.mnist import load_mnist
 from hwlib.data.splits import standardize
 from hwlib.data.store import (CorruptDataWarning, DataNotFoundError, cache_dir, extract, find_local, locate,
@@ -14,7 +15,7 @@ from hwlib.data.store import (CorruptDataWarning, DataNotFoundError, cache_dir, 
 
 __all__ = ["DATASETS", "DataFile", "Dataset", "data_file", "dataset", "CorruptDataWarning",
            "DataNotFoundError", "cache_dir", "extract", "find_local", "locate", "search_roots", "fetch",
-           "load_mnist", "load_cifar10", "standardize"]
+           "load_mnist", "load_cifar10", "load_flickr8k", "standardize"]
 
 
 def fetch(name, allow_download=None):
