@@ -6,8 +6,16 @@ product with exactly 2d digits, **least significant digit first**, e.g. 12 × 34
 (the last digit of a product depends only on the last digits of the operands), which makes the task
 much easier to learn left to right.
 
-The model reads the prompt ``12*34=`` and is trained to predict only the answer digits (the targets
-of the prompt positions are -100, which ``GPT``'s loss ignores). Splitting is by *unordered* pair:
+With ``scratchpad=True`` the answer is preceded by the partial products, one per digit of b, each
+also least significant digit first and d + 1 digits long: 12 × 34 becomes ``12*34=840+630=8040``
+(12·4 = 48 → ``840``, 12·3 = 36 → ``630``, then 408 → ``8040``). Each partial product is a
+one-digit multiplication and the product is their shifted sum, so every digit the model writes
+depends on a few nearby digits; without the scratchpad it must compute a whole two-digit product
+in one step per digit.
+
+The model reads the prompt ``12*34=`` and is trained to predict everything after it (the targets
+of the prompt positions are -100, which ``GPT``'s loss ignores); only the final product, after the
+last ``=``, is scored. Splitting is by *unordered* pair:
 a×b and b×a are always in the same split, so the test set holds products the model has never seen
 in either order.
 """
@@ -15,7 +23,7 @@ in either order.
 import numpy as np
 import torch
 
-VOCAB = "0123456789*="
+VOCAB = "0123456789*=+"
 STOI = {ch: i for i, ch in enumerate(VOCAB)}
 
 
@@ -32,11 +40,25 @@ def decode(ids):
     return "".join(VOCAB[int(i)] for i in ids)
 
 
-def format_example(a, b, num_digits=2):
-    """``a*b=`` followed by the reversed, zero-padded product, e.g. (12, 34) -> '12*34=8040'."""
+def _reversed(value, width):
+    return f"{value:0{width}d}"[::-1]
+
+
+def format_example(a, b, num_digits=2, scratchpad=False):
+    """``a*b=`` then the reversed, zero-padded product, e.g. (12, 34) -> '12*34=8040'; with
+    ``scratchpad`` the reversed partial products a·b_j come first: '12*34=840+630=8040'."""
     if not (0 <= a < 10 ** num_digits and 0 <= b < 10 ** num_digits):
         raise ValueError(f"operands must have at most {num_digits} digits, got {a} and {b}")
-    return f"{a:0{num_digits}d}*{b:0{num_digits}d}=" + f"{a * b:0{2 * num_digits}d}"[::-1]
+    prompt = f"{a:0{num_digits}d}*{b:0{num_digits}d}="
+    if scratchpad:
+        digits = f"{b:0{num_digits}d}"[::-1]                 # b's digits, least significant first
+        prompt += "+".join(_reversed(a * int(d), num_digits + 1) for d in digits) + "="
+    return prompt + _reversed(a * b, 2 * num_digits)
+
+
+def example_length(num_digits=2, scratchpad=False):
+    """Characters of a formatted example."""
+    return len(format_example(0, 0, num_digits, scratchpad))
 
 
 def prompt_length(num_digits=2):
@@ -60,30 +82,36 @@ def split_pairs(num_digits=2, test_fraction=0.1, seed=0):
     return pairs[~in_test], pairs[in_test]
 
 
-def tensors(pairs, num_digits=2):
+def tensors(pairs, num_digits=2, scratchpad=False):
     """(X, Y) for teacher forcing: X = example[:-1], Y = example[1:] with prompt targets set to -100."""
-    seqs = torch.stack([encode(format_example(int(a), int(b), num_digits)) for a, b in pairs])
+    seqs = torch.stack([encode(format_example(int(a), int(b), num_digits, scratchpad)) for a, b in pairs])
     x, y = seqs[:, :-1].clone(), seqs[:, 1:].clone()
-    y[:, :prompt_length(num_digits) - 1] = -100             # only the answer digits are predicted
+    y[:, :prompt_length(num_digits) - 1] = -100             # the prompt is given, not predicted
     return x, y
 
 
-def predict_products(model, pairs, num_digits=2, batch_size=1000):
-    """The model's greedy answers for each pair, as integers (-1 where the output is not a number)."""
+def predict_products(model, pairs, num_digits=2, scratchpad=False, batch_size=1000):
+    """The model's greedy answers for each pair, as integers (-1 where the output is not a number).
+
+    Returns (answers, texts): an int64 array and the generated text after each prompt.
+    """
     device = next(model.parameters()).device
-    answers = []
+    p = prompt_length(num_digits)
+    new_tokens = example_length(num_digits, scratchpad) - p
+    answers, texts = [], []
     for start in range(0, len(pairs), batch_size):
         chunk = pairs[start:start + batch_size]
-        prompts = torch.stack([encode(format_example(int(a), int(b), num_digits)[:prompt_length(num_digits)])
-                               for a, b in chunk]).to(device)
-        out = model.generate(prompts, 2 * num_digits, temperature=0)[:, prompt_length(num_digits):]
+        prompts = torch.stack([encode(format_example(int(a), int(b), num_digits)[:p]) for a, b in chunk]).to(device)
+        out = model.generate(prompts, new_tokens, temperature=0)[:, p:]
         for row in out.cpu():
-            text = decode(row)[::-1]
-            answers.append(int(text) if text.isdigit() else -1)
-    return np.array(answers)
+            text = decode(row)
+            product = text.rsplit("=", 1)[-1][::-1]
+            texts.append(text)
+            answers.append(int(product) if product.isdigit() and len(product) == 2 * num_digits else -1)
+    return np.array(answers, dtype=np.int64), texts
 
 
-def exact_match(model, pairs, num_digits=2):
+def exact_match(model, pairs, num_digits=2, scratchpad=False):
     """Fraction of pairs whose whole product the model gets right (greedy decoding)."""
     truth = pairs[:, 0] * pairs[:, 1]
-    return float(np.mean(predict_products(model, pairs, num_digits) == truth))
+    return float(np.mean(predict_products(model, pairs, num_digits, scratchpad)[0] == truth))

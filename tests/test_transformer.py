@@ -106,13 +106,18 @@ def test_multiplication_format_split_and_targets():
     assert x.shape == (3, 9) and y.shape == (3, 9)
     assert (y[:, :5] == -100).all() and (y[:, 5:] >= 0).all()
     assert arithmetic.decode(torch.cat([x[0], y[0, -1:]])) == arithmetic.format_example(*test[0])
+    assert arithmetic.format_example(12, 34, scratchpad=True) == "12*34=840+630=8040"   # 48, 36, then 408
+    assert arithmetic.format_example(99, 99, scratchpad=True) == "99*99=198+198=1089"
+    xs, ys = arithmetic.tensors(test[:3], scratchpad=True)
+    assert xs.shape == (3, 17) and (ys[:, :5] == -100).all() and (ys[:, 5:] >= 0).all()
     with pytest.raises(ValueError, match="not in the multiplication vocabulary"):
-        arithmetic.encode("1+2")
+        arithmetic.encode("1-2")
     with pytest.raises(ValueError, match="at most 2 digits"):
         arithmetic.format_example(100, 2)
     model = GPT(vocab_size=len(arithmetic.VOCAB), block_size=9, n_embd=16, n_head=2, n_layer=1)
-    answers = arithmetic.predict_products(model, test[:4])
-    assert answers.shape == (4,) and 0.0 <= arithmetic.exact_match(model, test[:4]) <= 1.0
+    answers, texts = arithmetic.predict_products(model, test[:4])
+    assert answers.shape == (4,) and len(texts) == 4 and all(len(t) == 4 for t in texts)
+    assert 0.0 <= arithmetic.exact_match(model, test[:4]) <= 1.0
     assert np.issubdtype(answers.dtype, np.integer)
 
 
