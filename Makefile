@@ -9,7 +9,7 @@ BUILD := $(VENV)/bin/jupyter-book build . --warningiserror --nitpick --keep-goin
 NOTEBOOKS := $(sort $(wildcard book/*.ipynb))
 TIMINGS := _build/stage-timings.txt
 
-.PHONY: venv book test unit nbval site browser execute clean
+.PHONY: venv book test unit nbval site browser execute clean assignment grade
 
 $(STAMP): requirements.txt pyproject.toml
 	python3 -m venv $(VENV)
@@ -41,3 +41,11 @@ execute: venv
 
 clean:
 	rm -rf _build
+
+## make assignment: the student version in dist/assignment/ (solutions -> TODOs, graded outputs cleared, grader).
+assignment: venv
+	$(PY) -m hwlib.assignment dist/assignment
+
+## make grade: run the autograder on the reference solution (every line should say 0).
+grade: venv
+	$(PY) -m hwlib.grade

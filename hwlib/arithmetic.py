@@ -23,6 +23,9 @@ in either order.
 import numpy as np
 import torch
 
+from hwlib import trainer
+from hwlib.transformer import chapter_model
+
 VOCAB = "0123456789*=+"
 STOI = {ch: i for i, ch in enumerate(VOCAB)}
 
@@ -115,3 +118,27 @@ def exact_match(model, pairs, num_digits=2, scratchpad=False):
     """Fraction of pairs whose whole product the model gets right (greedy decoding)."""
     truth = pairs[:, 0] * pairs[:, 1]
     return float(np.mean(predict_products(model, pairs, num_digits, scratchpad)[0] == truth))
+
+
+def train_multiplier(train_pairs, test_pairs, scratchpad, max_iters, num_digits=2, learning_rate=3e-3,
+                     eval_interval=250, seed=0, device=None):
+    """Train chapter 7's multiplication GPT on ``train_pairs`` and return (model, history).
+
+    The history (see hwlib.trainer.run) has the training loss per step and, every ``eval_interval``
+    steps, 'train_acc' (exact match on 1,000 fixed training pairs) and 'test_acc' (on all test pairs).
+    """
+    X, Y = tensors(train_pairs, num_digits, scratchpad)
+    model = chapter_model("multiplication", vocab_size=len(VOCAB), seed=seed)
+    if X.shape[1] > model.block_size:
+        raise ValueError(f"examples of {X.shape[1]} tokens do not fit block_size {model.block_size}")
+    probe = train_pairs[np.random.default_rng(seed).choice(len(train_pairs), min(1000, len(train_pairs)),
+                                                            replace=False)]
+
+    def accuracies(m):
+        return {"train_acc": exact_match(m, probe, num_digits, scratchpad),
+                "test_acc": exact_match(m, test_pairs, num_digits, scratchpad)}
+
+    config = trainer.TrainConfig(max_iters=max_iters, batch_size=256, learning_rate=learning_rate,
+                                 min_lr=learning_rate / 10, warmup_iters=100, weight_decay=0.1,
+                                 eval_interval=eval_interval, eval_fn=accuracies, seed=seed, device=device)
+    return model, trainer.run(model, (X, Y), config)

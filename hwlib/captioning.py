@@ -143,7 +143,7 @@ def show_captions(folder, names, generated, references, ncols=3, width=4.2):
     from PIL import Image
 
     nrows = -(-len(names) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(width * ncols, width * 0.95 * nrows), squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(width * ncols, width * 1.1 * nrows), squeeze=False)
     for ax in axes.ravel():
         ax.axis("off")
     for ax, name, gen, refs in zip(axes.ravel(), names, generated, references):

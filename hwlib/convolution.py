@@ -185,11 +185,13 @@ def conv_forward(x, w):
     - cache: (x, w, cols) for conv_backward
     """
     x, w = _check_conv_inputs(x, w)
+    # BEGIN SOLUTION
     n, _, h, wd = x.shape
     f, _, hh, ww = w.shape
     cols = im2col(x, hh, ww)                                  # (C*HH*WW, N*H'*W')
     out = (w.reshape(f, -1) @ cols).reshape(f, n, h - hh + 1, wd - ww + 1)
     return np.ascontiguousarray(out.transpose(1, 0, 2, 3)), (x, w, cols)
+    # END SOLUTION
 
 
 def conv_backward(dout, cache):
@@ -210,6 +212,7 @@ def conv_backward(dout, cache):
     same_shape("dout", dout, (n, f, h - hh + 1, wd - ww + 1), "the shape conv_forward returned")
     same_dtype(dout=dout, x=x)
 
+    # BEGIN SOLUTION
     # Every product below uses the gradient in the (F, N*H'*W') layout of the forward output.
     dout_rows = np.ascontiguousarray(dout.transpose(1, 0, 2, 3)).reshape(f, -1)
 
@@ -224,6 +227,7 @@ def conv_backward(dout, cache):
     dcols = w.reshape(f, -1).T @ dout_rows                    # (C*HH*WW, N*H'*W')
     dx = col2im(dcols, x.shape, hh, ww)
     return dx, dw
+    # END SOLUTION
 
 
 def conv_bias_forward(x, b):

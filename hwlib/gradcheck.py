@@ -83,7 +83,7 @@ def norm_rel_error(x, y):
     return float(np.linalg.norm(x - y) / max(1e-8, np.linalg.norm(x) + np.linalg.norm(y)))
 
 
-def layer_gradient_errors(forward, backward, inputs, seed=0, h=1e-5):
+def layer_gradient_errors(forward, backward, inputs, seed=0, h=1e-5, metric=None):
     """Check a forward/backward pair against numerical gradients for every input.
 
     Inputs:
@@ -91,6 +91,7 @@ def layer_gradient_errors(forward, backward, inputs, seed=0, h=1e-5):
     - backward: ``backward(dout, cache) -> grad`` or a tuple of grads, one per input, in order
     - inputs: dict name -> float64 array, in the order forward takes them
     - seed: seed of the random upstream derivative dout
+    - metric: rel_error (default: the largest element-wise error) or norm_rel_error
 
     Returns:
     - dict name -> relative error between the analytic and the numerical gradient
@@ -108,7 +109,7 @@ def layer_gradient_errors(forward, backward, inputs, seed=0, h=1e-5):
         def f_of_input(z, k=k):
             args = arrays[:k] + [z] + arrays[k + 1:]
             return forward(*args)[0]
-        errors[name] = rel_error(analytic, eval_numerical_gradient_array(f_of_input, arrays[k], dout, h))
+        errors[name] = (metric or rel_error)(analytic, eval_numerical_gradient_array(f_of_input, arrays[k], dout, h))
     return errors
 
 

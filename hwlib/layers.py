@@ -43,12 +43,14 @@ def fc_forward(x, w, b):
     require_ndim("w", w, 2, "(D, M)")
     require_ndim("b", b, 1, "(M,)")
     same_dtype(x=x, w=w, b=b)
+    # BEGIN SOLUTION
     flat = x.reshape(x.shape[0], -1)
     if flat.shape[1] != w.shape[0]:
         raise ValueError(f"x of shape {x.shape} flattens to D={flat.shape[1]} features but w has shape {w.shape}")
     if b.shape[0] != w.shape[1]:
         raise ValueError(f"b of shape {b.shape} does not match the M={w.shape[1]} outputs of w with shape {w.shape}")
     return flat @ w + b, (x, w)
+    # END SOLUTION
 
 
 def fc_backward(dout, cache):
@@ -67,8 +69,10 @@ def fc_backward(dout, cache):
     dout = float_array("dout", dout)
     same_shape("dout", dout, (x.shape[0], w.shape[1]), "the shape fc_forward returned")
     same_dtype(dout=dout, x=x)
+    # BEGIN SOLUTION
     flat = x.reshape(x.shape[0], -1)
     return (dout @ w.T).reshape(x.shape), flat.T @ dout, dout.sum(axis=0)
+    # END SOLUTION
 
 
 def relu_forward(x):
@@ -82,7 +86,9 @@ def relu_forward(x):
     - cache: x
     """
     x = float_array("x", x)
+    # BEGIN SOLUTION
     return np.maximum(x, 0), x
+    # END SOLUTION
 
 
 def relu_backward(dout, cache):
@@ -95,7 +101,9 @@ def relu_backward(dout, cache):
     dout = float_array("dout", dout)
     same_shape("dout", dout, x.shape, "the shape of x")
     same_dtype(dout=dout, x=x)
+    # BEGIN SOLUTION
     return np.where(x > 0, dout, np.zeros((), dtype=dout.dtype))
+    # END SOLUTION
 
 
 def softmax_loss(scores, y):
@@ -121,6 +129,7 @@ def softmax_loss(scores, y):
     n, c = scores.shape
     if n and (y.min() < 0 or y.max() >= c):
         raise ValueError(f"labels must lie in 0..{c - 1} for {c} classes, got values from {y.min()} to {y.max()}")
+    # BEGIN SOLUTION
     shifted = scores - scores.max(axis=1, keepdims=True)
     log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
     rows = np.arange(n)
@@ -129,3 +138,4 @@ def softmax_loss(scores, y):
     dscores[rows, y] -= 1
     dscores /= n
     return scores.dtype.type(loss), dscores
+    # END SOLUTION

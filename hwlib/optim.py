@@ -61,9 +61,11 @@ def sgd_momentum(w, dw, config=None):
     config: learning_rate (1e-2), momentum (0.9); state: velocity (same shape as w).
     """
     w, dw, config = _setup(w, dw, config, {"learning_rate": 1e-2, "momentum": 0.9})
+    # BEGIN SOLUTION
     v = config["momentum"] * _state(config, "velocity", w) - config["learning_rate"] * dw
     config["velocity"] = v.astype(w.dtype, copy=False)
     return (w + config["velocity"]).astype(w.dtype, copy=False), config
+    # END SOLUTION
 
 
 def rmsprop(w, dw, config=None):
@@ -72,11 +74,13 @@ def rmsprop(w, dw, config=None):
     config: learning_rate (1e-2), decay_rate (0.99), epsilon (1e-8); state: cache.
     """
     w, dw, config = _setup(w, dw, config, {"learning_rate": 1e-2, "decay_rate": 0.99, "epsilon": 1e-8})
+    # BEGIN SOLUTION
     rho = config["decay_rate"]
     cache = rho * _state(config, "cache", w) + (1 - rho) * dw * dw
     config["cache"] = cache.astype(w.dtype, copy=False)
     step = config["learning_rate"] * dw / (np.sqrt(config["cache"]) + config["epsilon"])
     return (w - step).astype(w.dtype, copy=False), config
+    # END SOLUTION
 
 
 def adam(w, dw, config=None):
@@ -86,6 +90,7 @@ def adam(w, dw, config=None):
     """
     w, dw, config = _setup(w, dw, config,
                            {"learning_rate": 1e-3, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8})
+    # BEGIN SOLUTION
     b1, b2 = config["beta1"], config["beta2"]
     t = config.get("t", 0) + 1
     m = (b1 * _state(config, "m", w) + (1 - b1) * dw).astype(w.dtype, copy=False)
@@ -94,6 +99,7 @@ def adam(w, dw, config=None):
     config.update(m=m, v=v, t=t)
     step = config["learning_rate"] * m_hat / (np.sqrt(v_hat) + config["epsilon"])
     return (w - step).astype(w.dtype, copy=False), config
+    # END SOLUTION
 
 
 UPDATE_RULES = {"sgd": sgd, "sgd_momentum": sgd_momentum, "rmsprop": rmsprop, "adam": adam}

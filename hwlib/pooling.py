@@ -46,6 +46,7 @@ def max_pool_forward(x, pool_param):
     - cache: (x shape, dtype, argmax offset p·pw + q inside each window, pool sizes)
     """
     x, windows, (ph, pw, s) = _pool_setup(x, pool_param)
+    # BEGIN SOLUTION
     ho, wo = windows.shape[2:4]
     # One pass per offset inside the window (ph·pw passes over strided views, no copies of the
     # windows): keep the running maximum and the offset where it was first reached, so ties go
@@ -59,6 +60,7 @@ def max_pool_forward(x, pool_param):
         # arg = k where better, written as arithmetic (k > arg always): much faster than a masked store.
         arg += better.astype(arg.dtype) * (arg.dtype.type(k) - arg)
     return out, (x.shape, x.dtype, arg, (ph, pw, s))
+    # END SOLUTION
 
 
 def max_pool_backward(dout, cache):
@@ -76,6 +78,7 @@ def max_pool_backward(dout, cache):
     same_shape("dout", dout, arg.shape, "the shape max_pool_forward returned")
     if dout.dtype != dtype:
         raise TypeError(f"dout has dtype {dout.dtype} but the forward pass ran in {dtype}")
+    # BEGIN SOLUTION
     ho, wo = arg.shape[2:]
     dx = np.zeros(shape, dtype=dtype)
     overlapping = s < ph or s < pw
@@ -88,6 +91,7 @@ def max_pool_backward(dout, cache):
         else:
             np.multiply(dout, arg == k, out=target)
     return dx
+    # END SOLUTION
 
 
 def avg_pool_forward(x, pool_param):

@@ -67,8 +67,10 @@ def rnn_step_forward(x, prev_h, Wx, Wh, b):
     - cache: (x, prev_h, Wx, Wh, next_h)
     """
     x, prev_h, Wx, Wh, b = _check_cell(x, prev_h, Wx, Wh, b, 1)
+    # BEGIN SOLUTION
     next_h = np.tanh(x @ Wx + prev_h @ Wh + b)
     return next_h, (x, prev_h, Wx, Wh, next_h)
+    # END SOLUTION
 
 
 def rnn_step_backward(dnext_h, cache):
@@ -84,8 +86,10 @@ def rnn_step_backward(dnext_h, cache):
     dnext_h = float_array("dnext_h", dnext_h)
     same_shape("dnext_h", dnext_h, next_h.shape, "the shape of next_h")
     same_dtype(dnext_h=dnext_h, x=x)
+    # BEGIN SOLUTION
     da = dnext_h * (1 - next_h ** 2)
     return da @ Wx.T, da @ Wh.T, x.T @ da, prev_h.T @ da, da.sum(axis=0)
+    # END SOLUTION
 
 
 def rnn_forward(x, h0, Wx, Wh, b):
@@ -100,6 +104,7 @@ def rnn_forward(x, h0, Wx, Wh, b):
     - cache: what rnn_backward needs
     """
     x, h0 = _check_sequence(x, h0, Wx, Wh, b, 1)
+    # BEGIN SOLUTION
     n, t_len, _ = x.shape
     h = np.empty((n, t_len, h0.shape[1]), dtype=x.dtype)
     caches, prev_h = [], h0
@@ -108,6 +113,7 @@ def rnn_forward(x, h0, Wx, Wh, b):
         h[:, t] = prev_h
         caches.append(cache)
     return h, caches
+    # END SOLUTION
 
 
 def rnn_backward(dh, cache):
@@ -142,6 +148,7 @@ def lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b):
     prev_c = float_array("prev_c", prev_c)
     same_shape("prev_c", prev_c, prev_h.shape, "the shape of prev_h")
     same_dtype(prev_c=prev_c, x=x)
+    # BEGIN SOLUTION
     h = prev_h.shape[1]
     a = x @ Wx + prev_h @ Wh + b
     i, f, o = (sigmoid(a[:, k * h:(k + 1) * h]) for k in range(3))
@@ -150,6 +157,7 @@ def lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b):
     tanh_c = np.tanh(next_c)
     next_h = o * tanh_c
     return next_h, next_c, (x, prev_h, prev_c, Wx, Wh, i, f, o, g, tanh_c)
+    # END SOLUTION
 
 
 def lstm_step_backward(dnext_h, dnext_c, cache):
@@ -165,12 +173,14 @@ def lstm_step_backward(dnext_h, dnext_c, cache):
     same_shape("dnext_h", dnext_h, prev_h.shape, "the shape of next_h")
     same_shape("dnext_c", dnext_c, prev_h.shape, "the shape of next_c")
     same_dtype(dnext_h=dnext_h, dnext_c=dnext_c, x=x)
+    # BEGIN SOLUTION
     dc = dnext_c + dnext_h * o * (1 - tanh_c ** 2)           # next_c reaches the loss directly and via next_h
     da = np.concatenate([dc * g * i * (1 - i),                # σ' = σ(1 − σ)
                          dc * prev_c * f * (1 - f),
                          dnext_h * tanh_c * o * (1 - o),
                          dc * i * (1 - g ** 2)], axis=1)
     return da @ Wx.T, da @ Wh.T, dc * f, x.T @ da, prev_h.T @ da, da.sum(axis=0)
+    # END SOLUTION
 
 
 def lstm_forward(x, h0, Wx, Wh, b):
@@ -184,6 +194,7 @@ def lstm_forward(x, h0, Wx, Wh, b):
     - cache: what lstm_backward needs
     """
     x, h0 = _check_sequence(x, h0, Wx, Wh, b, 4)
+    # BEGIN SOLUTION
     n, t_len, _ = x.shape
     h = np.empty((n, t_len, h0.shape[1]), dtype=x.dtype)
     caches, prev_h, prev_c = [], h0, np.zeros_like(h0)
@@ -192,6 +203,7 @@ def lstm_forward(x, h0, Wx, Wh, b):
         h[:, t] = prev_h
         caches.append(cache)
     return h, caches
+    # END SOLUTION
 
 
 def lstm_backward(dh, cache):
@@ -212,6 +224,7 @@ def _sequence_backward(dh, caches, step_backward, cell_state):
     n, hidden = h_prev0.shape
     same_shape("dh", dh, (n, len(caches), hidden), "the shape of the hidden states h")
     same_dtype(dh=dh, x=x0)
+    # BEGIN SOLUTION
     dx = np.empty((n, len(caches), x0.shape[1]), dtype=dh.dtype)
     dnext_h = np.zeros((n, hidden), dtype=dh.dtype)
     dnext_c = np.zeros((n, hidden), dtype=dh.dtype)
@@ -223,6 +236,7 @@ def _sequence_backward(dh, caches, step_backward, cell_state):
             dx[:, t], dnext_h, dWx_t, dWh_t, db_t = step_backward(dh[:, t] + dnext_h, caches[t], None)
         dWx, dWh, db = dWx + dWx_t, dWh + dWh_t, db + db_t
     return dx, dnext_h, dWx, dWh, db
+    # END SOLUTION
 
 
 # ----------------------------------------------------------------------------------------------
@@ -249,7 +263,9 @@ def word_embedding_forward(x, W):
     if x.size and (x.min() < 0 or x.max() >= W.shape[0]):
         raise ValueError(f"word ids must lie in 0..{W.shape[0] - 1} for V={W.shape[0]} words, "
                          f"got values from {x.min()} to {x.max()}")
+    # BEGIN SOLUTION
     return W[x], (x, W.shape, W.dtype)
+    # END SOLUTION
 
 
 def word_embedding_backward(dout, cache):
@@ -264,9 +280,11 @@ def word_embedding_backward(dout, cache):
     same_shape("dout", dout, x.shape + shape[1:], "the shape word_embedding_forward returned")
     if dout.dtype != dtype:
         raise TypeError(f"dout has dtype {dout.dtype} but W has {dtype}")
+    # BEGIN SOLUTION
     dW = np.zeros(shape, dtype=dtype)
     np.add.at(dW, x, dout)
     return dW
+    # END SOLUTION
 
 
 def temporal_fc_forward(x, w, b):
@@ -285,7 +303,9 @@ def temporal_fc_forward(x, w, b):
     same_dtype(x=x, w=w, b=b)
     same_shape("w", w, (x.shape[2], w.shape[1]), f"D={x.shape[2]} rows to match x {x.shape}")
     same_shape("b", b, (w.shape[1],), "one bias per column of w")
+    # BEGIN SOLUTION
     return x @ w + b, (x, w)
+    # END SOLUTION
 
 
 def temporal_fc_backward(dout, cache):
@@ -297,9 +317,11 @@ def temporal_fc_backward(dout, cache):
     dout = float_array("dout", dout)
     same_shape("dout", dout, x.shape[:2] + (w.shape[1],), "the shape temporal_fc_forward returned")
     same_dtype(dout=dout, x=x)
+    # BEGIN SOLUTION
     n, t, d = x.shape
     flat = dout.reshape(n * t, -1)
     return dout @ w.T, x.reshape(n * t, d).T @ flat, flat.sum(axis=0)
+    # END SOLUTION
 
 
 def temporal_softmax_loss(x, y, mask):
@@ -326,6 +348,7 @@ def temporal_softmax_loss(x, y, mask):
     n, t, v = x.shape
     if y.size and (y.min() < 0 or y.max() >= v):
         raise ValueError(f"targets must lie in 0..{v - 1}, got values from {y.min()} to {y.max()}")
+    # BEGIN SOLUTION
     flat, y_flat, keep = x.reshape(n * t, v), y.reshape(-1), mask.reshape(-1)
     shifted = flat - flat.max(axis=1, keepdims=True)
     log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
@@ -335,3 +358,4 @@ def temporal_softmax_loss(x, y, mask):
     dx[rows, y_flat] -= 1
     dx *= keep[:, None] / np.asarray(n, dtype=x.dtype)
     return x.dtype.type(loss), dx.reshape(n, t, v)
+    # END SOLUTION

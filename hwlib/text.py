@@ -5,6 +5,8 @@ lets a very small model produce readable text; its cost is longer sequences than
 tokenizer would give, which is fine at this scale.
 """
 
+import re
+
 import torch
 
 from hwlib.data import data_file, locate
@@ -59,6 +61,11 @@ class CharTokenizer:
 
     def decode(self, ids):
         return "".join(self.chars[int(i)] for i in ids)
+
+
+def words(text):
+    """The lower-case words of a text (letters and apostrophes), e.g. for checking generated text."""
+    return re.findall(r"[a-z']+", text.lower())
 
 
 def split_stories(stories, val_fraction=0.1):

@@ -46,6 +46,20 @@ class TrainConfig:
     device: object = None
 
 
+@torch.no_grad()
+def mean_loss(model, X, Y, batch_size=64):
+    """The model's mean loss over all rows of (X, Y), weighted by rows, in eval mode (no dropout)."""
+    was_training = model.training
+    model.eval()
+    device = next(model.parameters()).device
+    total = 0.0
+    for start in range(0, len(X), batch_size):
+        xb, yb = X[start:start + batch_size].to(device), Y[start:start + batch_size].to(device)
+        total += model(xb, yb)[1].item() * len(xb)
+    model.train(was_training)
+    return total / len(X)
+
+
 def learning_rate_at(step, config):
     """Linear warm-up from 0 to learning_rate over warmup_iters steps, then cosine decay to min_lr."""
     if step < config.warmup_iters:
@@ -81,6 +95,7 @@ def run(model, train_data, config):
     X, Y = train_data
     if len(X) != len(Y) or len(X) == 0:
         raise ValueError(f"train_data must be two tensors with the same (non-zero) length, got {len(X)} and {len(Y)}")
+    # BEGIN SOLUTION
     device = torch.device(config.device) if config.device is not None else default_device()
     torch.manual_seed(config.seed)
     generator = torch.Generator().manual_seed(config.seed)
@@ -128,3 +143,4 @@ def run(model, train_data, config):
     evaluate(config.max_iters)
     history["seconds"] = time.perf_counter() - start
     return history
+    # END SOLUTION

@@ -84,17 +84,21 @@ def replace_head(model, num_classes, seed=0):
 
 def finetune(model, num_classes, seed=0):
     """Fine-tuning: keep the pretrained weights as the starting point, new head, train everything."""
+    # BEGIN SOLUTION
     model = replace_head(model, num_classes, seed)
     for p in model.parameters():
         p.requires_grad_(True)
     return model
+    # END SOLUTION
 
 
 def freeze(model, num_classes, seed=0):
     """Feature extraction: freeze every pretrained weight; only the new final layer is trained."""
+    # BEGIN SOLUTION
     for p in model.parameters():
         p.requires_grad_(False)
     return replace_head(model, num_classes, seed)       # the new layer's parameters require grad
+    # END SOLUTION
 
 
 def _fixed_batchnorm_to_eval(model):
@@ -131,6 +135,7 @@ def train_model(model, dataloaders, criterion, optimizer, scheduler=None, num_ep
 
     Raises FloatingPointError if a training loss is NaN or infinite.
     """
+    # BEGIN SOLUTION
     if set(dataloaders) < {"train", "val"}:
         raise ValueError(f"dataloaders needs 'train' and 'val', got {sorted(dataloaders)}")
     if num_epochs < 1:
@@ -180,6 +185,7 @@ def train_model(model, dataloaders, criterion, optimizer, scheduler=None, num_ep
     if verbose:
         print(f"Best val Acc: {best_acc:.4f} (epoch {best_epoch})")
     return model, history
+    # END SOLUTION
 
 
 def predict(model, dataloader, device=None):

@@ -59,6 +59,7 @@ class MaskedAttention(nn.Module):
         B, T, C = x.shape
         if T > self.block_size:
             raise ValueError(f"sequence length {T} exceeds block_size {self.block_size}")
+        # BEGIN SOLUTION
         q, k, v = (self._heads(f(x), B, T) for f in (self.query, self.key, self.value))
         scores = (q @ k.transpose(-2, -1)) / math.sqrt(C // self.n_head)         # (B, nh, T, T)
         scores = scores.masked_fill(~self.mask[:T, :T], float("-inf"))            # no looking ahead
@@ -68,6 +69,7 @@ class MaskedAttention(nn.Module):
         y = self.attn_dropout(weights) @ v                                        # (B, nh, T, hs)
         y = y.transpose(1, 2).contiguous().view(B, T, C)                          # heads side by side
         return self.out_dropout(self.proj(y))
+        # END SOLUTION
 
 
 class Block(nn.Module):
@@ -167,3 +169,18 @@ class GPT(nn.Module):
                     break
         self.train(was_training)
         return idx
+
+
+# The model sizes chapter 7 trains (also used by bench/attention_bench.py). vocab_size is that of the
+# chapter's data: 13 symbols for multiplication, 72 characters for the TinyStories sample.
+CHAPTER_MODELS = {
+    "multiplication": dict(vocab_size=13, block_size=17, n_embd=64, n_head=4, n_layer=2, batch_size=256),
+    "tinystories": dict(vocab_size=72, block_size=128, n_embd=96, n_head=4, n_layer=4, batch_size=32),
+}
+
+
+def chapter_model(name, vocab_size=None, dropout=0.0, seed=0):
+    """A GPT with the sizes of CHAPTER_MODELS[name] (vocab_size overridable)."""
+    cfg = CHAPTER_MODELS[name]
+    return GPT(vocab_size or cfg["vocab_size"], cfg["block_size"], cfg["n_embd"], cfg["n_head"], cfg["n_layer"],
+               dropout=dropout, seed=seed)

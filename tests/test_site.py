@@ -121,7 +121,9 @@ def test_chapters_have_math_and_figures(browser, base_url):
                                        ("book/02_convolution_derived.html", 20, 2),
                                        ("book/03_softmax_and_two_layer_net.html", 10, 4),
                                        ("book/04_convnet_from_scratch.html", 4, 6),
-                                       ("book/06_transfer_learning.html", 1, 4)):
+                                       ("book/05_image_captioning.html", 10, 3),
+                                       ("book/06_transfer_learning.html", 1, 4),
+                                       ("book/07_transformers.html", 5, 4)):
         if page not in PAGES:
             pytest.fail(f"{page} is missing from the built site")
         browser.get(base_url + page)

@@ -88,6 +88,7 @@ class CaptioningRNN:
         captions = np.asarray(captions)
         if captions.ndim != 2 or len(captions) != len(features) or captions.shape[1] < 2:
             raise ValueError(f"captions must have shape (N={len(features)}, T>=2), got {captions.shape}")
+        # BEGIN SOLUTION
         captions_in, captions_out = captions[:, :-1], captions[:, 1:]
         mask = captions_out != self._null
         p = self.params
@@ -105,6 +106,7 @@ class CaptioningRNN:
         grads["W_embed"] = R.word_embedding_backward(dwords, cache_embed)
         _, grads["W_proj"], grads["b_proj"] = fc_backward(dh0, cache_proj)
         return loss, grads
+        # END SOLUTION
 
     def sample(self, features, max_length=30):
         """Greedy captions: at every step feed the previous step's most likely word.
@@ -117,6 +119,7 @@ class CaptioningRNN:
         - captions: int32 array (N, max_length) of word ids; after a caption's <END> the rest is <NULL>
         """
         features = self._check_features(features)
+        # BEGIN SOLUTION
         p = self.params
         n = len(features)
         h, _ = fc_forward(features, p["W_proj"], p["b_proj"])
@@ -136,6 +139,7 @@ class CaptioningRNN:
             if finished.all():
                 break
         return captions
+        # END SOLUTION
 
     def decode(self, captions):
         """Caption ids -> strings (stops at <END>, drops <NULL>/<START>)."""

@@ -109,6 +109,7 @@ class TwoLayerNet(_Classifier):
 
     def loss(self, X, y=None):
         """Scores (N, C) if y is None, else (loss, grads). X: (N, D) or (N, d1, ..., dk) with Πd = D."""
+        # BEGIN SOLUTION
         X = self._check_input(X, self.input_shape)
         p = self.params
         h, fc1 = layers.fc_forward(X, p["W1"], p["b1"])
@@ -122,6 +123,7 @@ class TwoLayerNet(_Classifier):
         dh = layers.relu_backward(da, relu)
         _, grads["W1"], grads["b1"] = layers.fc_backward(dh, fc1)
         return self._add_l2(loss, grads, ("W1", "W2"))
+        # END SOLUTION
 
 
 class ConvNet(_Classifier):
@@ -162,6 +164,7 @@ class ConvNet(_Classifier):
 
     def loss(self, X, y=None):
         """Scores (N, classes) if y is None, else (loss, grads). X: (N, C, H, W) of the model's dtype."""
+        # BEGIN SOLUTION
         X = self._check_input(X, self.input_shape).reshape((-1,) + self.input_shape)
         p = self.params
         conv, conv_cache = layers.conv_forward(X, p["W1"])
@@ -183,3 +186,4 @@ class ConvNet(_Classifier):
         dconv, grads["b1"] = layers.conv_bias_backward(dconv, bias_cache)
         _, grads["W1"] = layers.conv_backward(dconv, conv_cache)
         return self._add_l2(loss, grads, ("W1", "W2", "W3"))
+        # END SOLUTION
