@@ -86,12 +86,24 @@ def graded_names(package=ROOT / "hwlib"):
 
 
 def first_graded_cell(notebook, names):
-    """Index of the first code cell whose source mentions one of ``names`` (None if there is none)."""
+    """Index of the first code cell that uses one of ``names`` outside imports and comments (or None)."""
     pattern = re.compile(r"\b(" + "|".join(sorted(map(re.escape, names), key=len, reverse=True)) + r")\b")
     for i, cell in enumerate(notebook.cells):
-        if cell.cell_type == "code" and pattern.search(cell.source):
+        if cell.cell_type == "code" and pattern.search(_calls_only(cell.source)):
             return i
     return None
+
+
+def _calls_only(source):
+    """A cell's source without import statements (and their continuation lines) and comments."""
+    kept, in_import = [], False
+    for line in source.split("\n"):
+        stripped = line.strip()
+        if stripped.startswith(("import ", "from ")) or in_import:
+            in_import = stripped.endswith(("(", ",", "\\")) or (in_import and not stripped.endswith(")"))
+            continue
+        kept.append(line.split("#", 1)[0])
+    return "\n".join(kept)
 
 
 def student_notebook(path, names):
