@@ -138,10 +138,14 @@ def _f32(*arrays):
 
 
 class Student:
-    """Access to the student's modules: ``hw.layers``, ``hw.models`` ... (imported on first use)."""
+    """Access to the student's modules (``hw.layers``, ``hw.models`` ..., imported on first use) and
+    to caches built by the grader's own forward code (``hw.reference_cache``)."""
 
     def __getattr__(self, module):
         return importlib.import_module(f"hwlib.{module}")
+
+    def reference_cache(self, kind, *args):
+        return _reference_caches()[kind](*args)
 
 
 @check("layers.fc_forward")
@@ -552,11 +556,6 @@ def _lstm_cache(x, h0, Wx, Wh, b):
     return None, caches
 
 
-class _Grading(Student):
-    def reference_cache(self, kind, *args):
-        return _reference_caches()[kind](*args)
-
-
 # ----------------------------------------------------------------------------------------------
 # Running
 # ----------------------------------------------------------------------------------------------
@@ -586,7 +585,7 @@ def run_check(name, expected):
     try:
         _alarm(seconds)
         try:
-            outputs = fn(_Grading(), _rng(name))
+            outputs = fn(Student(), _rng(name))
         finally:
             _cancel_alarm()
         if not training:
@@ -616,7 +615,7 @@ def record(path=EXPECTED):
     arrays = {}
     for name, (fn, _, training) in CHECKS.items():
         if not training:
-            for i, out in enumerate(fn(_Grading(), _rng(name))):
+            for i, out in enumerate(fn(Student(), _rng(name))):
                 arrays[f"{name}|{i}"] = np.asarray(out)
     np.savez_compressed(path, **arrays)
     return len(arrays)

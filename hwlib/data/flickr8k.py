@@ -78,6 +78,19 @@ def flickr8k_root(root=None):
     raise FileNotFoundError(f"{root} has none of the image folders {IMAGE_FOLDERS}")
 
 
+def decode_caption(ids, idx_to_word):
+    """The words of one caption of word ids, as a string: stops at <END>, skips <NULL> and <START>.
+    ``idx_to_word`` maps an id to its word (a list or a dict)."""
+    words = []
+    for i in np.asarray(ids).ravel():
+        word = idx_to_word[int(i)]
+        if word == END:
+            break
+        if word not in (NULL, START):
+            words.append(word)
+    return " ".join(words)
+
+
 @dataclass
 class Vocabulary:
     """Words ↔ ids. Ids 0..3 are <NULL> (padding), <START>, <END> and <UNK> (a rare or unseen word)."""
@@ -111,14 +124,7 @@ class Vocabulary:
 
     def decode(self, ids):
         """The words of a caption: stops at <END>, skips <NULL> and <START>."""
-        words = []
-        for i in np.asarray(ids).ravel():
-            word = self.idx_to_word[int(i)]
-            if word == END:
-                break
-            if word not in (NULL, START):
-                words.append(word)
-        return " ".join(words)
+        return decode_caption(ids, self.idx_to_word)
 
 
 def split_images(names, fractions=(0.8, 0.1, 0.1), seed=0):

@@ -10,6 +10,7 @@ Sampling is greedy: feed <START>, then each step's most likely word, until <END>
 import numpy as np
 
 from hwlib import rnn_layers as R
+from hwlib.data.flickr8k import decode_caption
 from hwlib.layers import fc_backward, fc_forward
 
 _CELLS = {"rnn": (1, R.rnn_forward, R.rnn_backward), "lstm": (4, R.lstm_forward, R.lstm_backward)}
@@ -143,13 +144,4 @@ class CaptioningRNN:
 
     def decode(self, captions):
         """Caption ids -> strings (stops at <END>, drops <NULL>/<START>)."""
-        out = []
-        for row in np.atleast_2d(captions):
-            words = []
-            for i in row:
-                if int(i) == self._end:
-                    break
-                if int(i) not in (self._null, self._start):
-                    words.append(self.idx_to_word[int(i)])
-            out.append(" ".join(words))
-        return out
+        return [decode_caption(row, self.idx_to_word) for row in np.atleast_2d(captions)]
