@@ -14,7 +14,7 @@ depends on a few nearby digits; without the scratchpad it must compute a whole t
 in one step per digit.
 
 The model reads the prompt ``12*34=`` and is trained to predict everything after it (the targets
-of the prompt positions are -100, which ``GPT``'s loss ignores); only the final product, after the
+of the prompt positions are IGNORE_INDEX, which ``GPT``'s loss ignores); only the final product, after the
 last ``=``, is scored. Splitting is by *unordered* pair:
 a×b and b×a are always in the same split, so the test set holds products the model has never seen
 in either order.
@@ -24,23 +24,11 @@ import numpy as np
 import torch
 
 from hwlib import trainer
-from hwlib.transformer import chapter_model
+from hwlib.text import CharTokenizer
+from hwlib.transformer import IGNORE_INDEX, chapter_model
 
-VOCAB = "0123456789*=+"
-STOI = {ch: i for i, ch in enumerate(VOCAB)}
-
-
-def encode(text):
-    """Token ids (int64 tensor) of a string over VOCAB; ValueError names any other character."""
-    bad = sorted(set(text) - set(VOCAB))
-    if bad:
-        raise ValueError(f"characters {bad} are not in the multiplication vocabulary {VOCAB!r}")
-    return torch.tensor([STOI[ch] for ch in text], dtype=torch.long)
-
-
-def decode(ids):
-    """The string of a sequence of token ids."""
-    return "".join(VOCAB[int(i)] for i in ids)
+# The 13 symbols of the task, one token each: encode('12*34=8040') -> ids, decode(ids) -> text.
+TOKENIZER = CharTokenizer("0123456789*=+")
 
 
 def _reversed(value, width):
@@ -86,10 +74,11 @@ def split_pairs(num_digits=2, test_fraction=0.1, seed=0):
 
 
 def tensors(pairs, num_digits=2, scratchpad=False):
-    """(X, Y) for teacher forcing: X = example[:-1], Y = example[1:] with prompt targets set to -100."""
-    seqs = torch.stack([encode(format_example(int(a), int(b), num_digits, scratchpad)) for a, b in pairs])
+    """(X, Y) for teacher forcing: X = example[:-1], Y = example[1:] with the prompt's targets set to
+    IGNORE_INDEX (the prompt is given, not predicted)."""
+    seqs = torch.stack([TOKENIZER.encode(format_example(int(a), int(b), num_digits, scratchpad)) for a, b in pairs])
     x, y = seqs[:, :-1].clone(), seqs[:, 1:].clone()
-    y[:, :prompt_length(num_digits) - 1] = -100             # the prompt is given, not predicted
+    y[:, :prompt_length(num_digits) - 1] = IGNORE_INDEX
     return x, y
 
 
@@ -104,10 +93,11 @@ def predict_products(model, pairs, num_digits=2, scratchpad=False, batch_size=10
     answers, texts = [], []
     for start in range(0, len(pairs), batch_size):
         chunk = pairs[start:start + batch_size]
-        prompts = torch.stack([encode(format_example(int(a), int(b), num_digits)[:p]) for a, b in chunk]).to(device)
+        prompts = torch.stack([TOKENIZER.encode(format_example(int(a), int(b), num_digits)[:p])
+                               for a, b in chunk]).to(device)
         out = model.generate(prompts, new_tokens, temperature=0)[:, p:]
         for row in out.cpu():
-            text = decode(row)
+            text = TOKENIZER.decode(row)
             product = text.rsplit("=", 1)[-1][::-1]
             texts.append(text)
             answers.append(int(product) if product.isdigit() and len(product) == 2 * num_digits else -1)
@@ -128,7 +118,7 @@ def train_multiplier(train_pairs, test_pairs, scratchpad, max_iters, num_digits=
     steps, 'train_acc' (exact match on 1,000 fixed training pairs) and 'test_acc' (on all test pairs).
     """
     X, Y = tensors(train_pairs, num_digits, scratchpad)
-    model = chapter_model("multiplication", vocab_size=len(VOCAB), seed=seed)
+    model = chapter_model("multiplication", vocab_size=TOKENIZER.vocab_size, seed=seed)
     if X.shape[1] > model.block_size:
         raise ValueError(f"examples of {X.shape[1]} tokens do not fit block_size {model.block_size}")
     probe = train_pairs[np.random.default_rng(seed).choice(len(train_pairs), min(1000, len(train_pairs)),

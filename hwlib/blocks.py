@@ -8,7 +8,13 @@ layer backward passes, in reverse order of the forward pass.
 import numpy as np
 
 from hwlib._checks import float_array, require_ndim, same_dtype
-from hwlib.layers import fc_backward, fc_forward, relu_backward, relu_forward, softmax_loss
+from hwlib.layers import (
+    fc_backward,
+    fc_forward,
+    relu_backward,
+    relu_forward,
+    softmax_loss,
+)
 
 
 def softmax_regression_loss(x, w, b, y):

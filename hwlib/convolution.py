@@ -27,7 +27,6 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from hwlib._checks import float_array, require_ndim, same_dtype, same_shape
 
-
 # ----------------------------------------------------------------------------------------------
 # The three 2-D operations on single arrays
 # ----------------------------------------------------------------------------------------------

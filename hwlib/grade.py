@@ -418,9 +418,10 @@ def _train_guarded(train, losses):
 def _trainer_run(hw, rng):
     import torch
     x = torch.from_numpy(rng.integers(0, 8, (256, 6)))
-    y = torch.full_like(x, -100)
+    y = torch.full_like(x, hw.transformer.IGNORE_INDEX)
     y[:, 1:] = x[:, :-1]                                 # learn to repeat the previous token
-    model = hw.transformer.GPT(vocab_size=8, block_size=6, n_embd=32, n_head=2, n_layer=1, seed=0)
+    config = hw.transformer.GPTConfig(vocab_size=8, block_size=6, n_layer=1, n_head=2, n_embd=32)
+    model = hw.transformer.GPT(config, seed=0)
     config = hw.trainer.TrainConfig(max_iters=150, batch_size=32, learning_rate=3e-3, min_lr=3e-4, warmup_iters=10,
                                     eval_interval=0, device="cpu", seed=0)
     result = {}
@@ -428,11 +429,11 @@ def _trainer_run(hw, rng):
     def train():
         result["history"] = hw.trainer.run(model, (x, y), config)
 
-    _train_guarded(train, lambda: result["history"]["loss"] if isinstance(result.get("history"), dict) else [])
+    _train_guarded(train, lambda: getattr(result.get("history"), "loss", []))
     history = result["history"]
-    if not isinstance(history, dict) or "loss" not in history:
-        raise GradeFailure(50, "trainer.run must return a history dict with a 'loss' list")
-    final = float(np.mean(history["loss"][-20:]))
+    if not isinstance(history, hw.history.History):
+        raise GradeFailure(50, "trainer.run must return a hwlib.history.History")
+    final = float(np.mean(history.loss[-20:]))
     if final > 0.5:
         raise GradeFailure(60, f"mean loss of the last 20 steps {final:.3f} on a copy task; the bar is 0.5")
 
@@ -484,7 +485,7 @@ def _train_model(hw, rng):
         result["out"] = hw.transfer.train_model(model, loaders, torch.nn.CrossEntropyLoss(), optimizer,
                                                 num_epochs=4, device="cpu", verbose=False)
 
-    _train_guarded(train, lambda: result["out"][1].get("train_loss", []) if _pair(result.get("out")) else [])
+    _train_guarded(train, lambda: result["out"][1].loss if _pair(result.get("out")) else [])
     if not _pair(result["out"]):
         raise GradeFailure(50, "train_model must return (model, history)")
     best, history = result["out"]
@@ -495,7 +496,8 @@ def _train_model(hw, rng):
 
 
 def _pair(value):
-    return isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], dict)
+    from hwlib.history import History
+    return isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], History)
 
 
 # ----------------------------------------------------------------------------------------------

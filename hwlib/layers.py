@@ -13,9 +13,21 @@ Derivations: chapter 1, *Backpropagation by hand* (fully-connected, ReLU, softma
 import numpy as np
 
 from hwlib._checks import float_array, require_ndim, same_dtype, same_shape
-from hwlib.convolution import (conv2d_full, conv2d_valid, conv_backward, conv_bias_backward,  # noqa: F401
-                               conv_bias_forward, conv_forward, filt2d)
-from hwlib.pooling import avg_pool_backward, avg_pool_forward, max_pool_backward, max_pool_forward  # noqa: F401
+from hwlib.convolution import (  # noqa: F401
+    conv2d_full,
+    conv2d_valid,
+    conv_backward,
+    conv_bias_backward,
+    conv_bias_forward,
+    conv_forward,
+    filt2d,
+)
+from hwlib.pooling import (  # noqa: F401
+    avg_pool_backward,
+    avg_pool_forward,
+    max_pool_backward,
+    max_pool_forward,
+)
 
 __all__ = [
     "filt2d", "conv2d_valid", "conv2d_full",

@@ -61,31 +61,53 @@ def moving_average(values, window):
     return np.convolve(values, np.ones(window) / window, mode="valid")
 
 
-def plot_training(solver, title="", smooth=50):
-    """Loss per iteration (raw and smoothed) and train/validation accuracy per epoch, side by side.
+def plot_history(histories, title="", smooth=50, log_loss=False):
+    """The training curves of one run or of several, side by side; every chapter draws its curves here.
 
     Inputs:
-    - solver: a trained hwlib.solver.Solver (or anything with loss_history, train_acc_history and
-      val_acc_history)
-    - title: figure title; smooth: moving-average window for the loss curve
+    - histories: a hwlib.history.History, or a dict {label: History} to compare runs
+    - title: figure title; smooth: moving-average window for the per-step loss
+    - log_loss: draw the loss on a log scale
 
+    Left: the training loss of every step (raw in grey for a single run) and its moving average,
+    plotted at the last step of each window, with any per-evaluation losses ('train_loss',
+    'val_loss') as markers at the step they were measured. Right (when there are any): the other
+    per-evaluation metrics, e.g. accuracies, against the epoch (or the step, for step-based runs).
     Returns the matplotlib Figure.
     """
     import matplotlib.pyplot as plt
 
-    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 3.6))
-    losses = solver.loss_history
-    ax_loss.plot(np.arange(1, len(losses) + 1), losses, color="0.75", lw=0.6, label="minibatch")
-    smoothed = moving_average(losses, smooth)
-    ax_loss.plot(np.arange(len(losses) - len(smoothed) + 1, len(losses) + 1), smoothed, color="C0",
-                 label=f"mean of {min(smooth, len(losses))}")
-    ax_loss.set(xlabel="iteration", ylabel="training loss", title="loss")
-    ax_loss.legend()
-    epochs = np.arange(1, len(solver.val_acc_history) + 1)
-    ax_acc.plot(epochs, solver.train_acc_history, "o-", label="train")
-    ax_acc.plot(epochs, solver.val_acc_history, "s-", label="validation")
-    ax_acc.set(xlabel="epoch", ylabel="accuracy", title="accuracy", xticks=epochs)
-    ax_acc.legend()
+    runs = histories if isinstance(histories, dict) else {"": histories}
+    other = sorted({m for h in runs.values() for m in h.metrics if not m.endswith("loss")})
+    fig, axes = plt.subplots(1, 2 if other else 1, figsize=(10 if other else 6.5, 3.8), squeeze=False)
+    ax_loss = axes[0, 0]
+    styles = {"train": "--", "val": "-", "test": ":"}
+    for k, (label, h) in enumerate(runs.items()):
+        color, prefix = f"C{k}", f"{label}, " if label else ""
+        steps = np.arange(1, len(h.loss) + 1)
+        if len(runs) == 1:
+            ax_loss.plot(steps, h.loss, color="0.75", lw=0.6, label="every step")
+        smoothed = moving_average(h.loss, smooth)
+        ax_loss.plot(steps[len(steps) - len(smoothed):], smoothed, color=color,
+                     label=f"{prefix}mean of {min(smooth, len(h.loss))} steps")
+        for name, values in h.metrics.items():
+            if name.endswith("loss"):
+                ax_loss.plot(h.checkpoint_iters, values, styles.get(name.split("_")[0], "-") + "o", color=color,
+                             ms=4, label=f"{prefix}{name}")
+        if other:
+            x = np.arange(1, len(h.checkpoint_iters) + 1) if h.per_epoch else h.checkpoint_iters
+            for name in other:
+                if name in h.metrics:
+                    axes[0, 1].plot(x, h.metrics[name], styles.get(name.split("_")[0], "-") + "o", color=color,
+                                    ms=4, label=f"{prefix}{name}")
+    ax_loss.set(xlabel="step", ylabel="loss", title="training loss", yscale="log" if log_loss else "linear")
+    ax_loss.legend(fontsize=7)
+    if other:
+        per_epoch = all(h.per_epoch for h in runs.values())
+        axes[0, 1].set(xlabel="epoch" if per_epoch else "step", title=", ".join(other))
+        if per_epoch:
+            axes[0, 1].xaxis.get_major_locator().set_params(integer=True)
+        axes[0, 1].legend(fontsize=7)
     if title:
         fig.suptitle(title)
     fig.tight_layout()
@@ -156,3 +178,27 @@ def use_photo_figures(quality=85):
     from matplotlib_inline.backend_inline import set_matplotlib_formats
 
     set_matplotlib_formats("jpeg", pil_kwargs={"quality": quality})
+
+
+def show_captions(folder, names, generated, references, ncols=3, width=4.2):
+    """A figure of images, each titled with its generated caption and one reference caption.
+
+    Inputs: folder, names (image files), generated (strings), references (per image: lists of words).
+    Returns the matplotlib Figure.
+    """
+    import textwrap
+
+    import matplotlib.pyplot as plt
+    from PIL import Image
+
+    nrows = -(-len(names) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(width * ncols, width * 1.1 * nrows), squeeze=False)
+    for ax in axes.ravel():
+        ax.axis("off")
+    for ax, name, gen, refs in zip(axes.ravel(), names, generated, references):
+        with Image.open(folder / name) as img:
+            ax.imshow(img.convert("RGB"))
+        title = "model: " + textwrap.fill(gen, 40) + "\nref: " + textwrap.fill(" ".join(refs[0]), 40)
+        ax.set_title(title, fontsize=9, loc="left")
+    fig.tight_layout()
+    return fig

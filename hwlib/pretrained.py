@@ -18,7 +18,7 @@
   (:func:`imagenet_labels`).
 
 Activations are not re-quantized, so the float model is a slightly more precise version of the
-quantized one; ``tests/test_pretrained.py`` compares both. The converted state dict is cached in the
+quantized one; ``tests/test_transfer.py`` compares both. The converted state dict is cached in the
 data cache, so conversion runs once.
 
 ``resnet18_imagenet()`` returns torchvision's ResNet-18 with its ImageNet weights when the weight file
@@ -32,7 +32,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from hwlib.data import data_file, locate
-from hwlib.data.store import cache_dir, matching_hash
+from hwlib.data.store import cache_dir, matching_hash, written_atomically
 
 MOBILENET_MEAN = (128 / 255,) * 3
 MOBILENET_STD = (128 / 255,) * 3
@@ -172,10 +172,8 @@ def mobilenet_v2_imagenet(num_classes=None):
             state = None
     if state is None:
         state = _convert(path)
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_suffix(".partial")
-        torch.save(state, tmp)
-        tmp.replace(cached)
+        with written_atomically(cached) as tmp:
+            torch.save(state, tmp)
     model = _mobilenet_skeleton()
     model.load_state_dict(state)
     for module in model.modules():

@@ -5,12 +5,12 @@ Chapters run at a scale that re-executes in CI on two cores. Setting the environ
 instead; each chapter states the results of both.
 """
 
-import os
+from hwlib.settings import env_flag
 
 
 def full_scale():
-    """True when ``HWLIB_FULL=1`` (read at call time, so a notebook can set it before asking)."""
-    return os.environ.get("HWLIB_FULL", "").strip().lower() in ("1", "true", "yes")
+    """True when ``HWLIB_FULL`` is on (read at call time, so a notebook can set it before asking)."""
+    return env_flag("HWLIB_FULL")
 
 
 def pick(ci, full):

@@ -1,5 +1,6 @@
 """The Solver: minibatch training of a numpy model, in the cs231n shape.
 
+Explained in chapter 3, *Softmax classification and a two-layer network* ("How the Solver trains").
 A model is anything with
 
 * ``model.params``: a dict of name -> numpy array (the trainable parameters), and
@@ -14,15 +15,21 @@ Example::
     solver.train()
     solver.check_accuracy(X_test, y_test)
 
-After ``train()`` the model holds the parameters with the best validation accuracy, and
-``loss_history``, ``train_acc_history`` and ``val_acc_history`` hold the curves. Training is
+After ``train()`` the model holds the parameters of the best evaluation and ``solver.history``
+(a :class:`hwlib.history.History`) holds the curves; ``loss_history``, ``train_acc_history``,
+``val_acc_history`` and ``best_val_acc`` are the cs231n names for parts of it. Training is
 reproducible: the minibatch order and the accuracy subsamples come from ``seed`` alone.
+
+A variant for other data overrides three methods — ``_check_data``, ``_batch_loss`` and
+``_evaluate`` — and the ``monitor``/``mode`` that pick the best epoch; ``CaptioningSolver``
+(chapter 5) is one.
 """
 
 import time
 
 import numpy as np
 
+from hwlib.history import History
 from hwlib.optim import get_update_rule
 
 
@@ -41,17 +48,36 @@ class Solver:
     - lr_decay: the learning rate is multiplied by this after every epoch (default 1.0)
     - batch_size: minibatch size (default 100)
     - num_epochs: passes over the training set (default 10)
-    - num_train_samples: training images used to measure training accuracy each epoch (default 1000)
-    - num_val_samples: validation images used each epoch (default None = all)
     - print_every: print the loss every this many iterations (when verbose)
     - verbose: print progress (default True)
     - seed: seeds the minibatch order and accuracy subsamples (default 0)
+    - num_train_samples: training images used to measure training accuracy each epoch (default 1000)
+    - num_val_samples: validation images used each epoch (default None = all)
     - augment: optional function ``augment(X_batch, rng) -> X_batch`` applied to each training minibatch
     """
 
+    monitor, mode = "val_acc", "max"       # which evaluation is the best one
+
     def __init__(self, model, data, update_rule="sgd", optim_config=None, lr_decay=1.0, batch_size=100,
-                 num_epochs=10, num_train_samples=1000, num_val_samples=None, print_every=100,
-                 verbose=True, seed=0, augment=None):
+                 num_epochs=10, print_every=100, verbose=True, seed=0, num_train_samples=1000,
+                 num_val_samples=None, augment=None):
+        if not hasattr(model, "params") or not hasattr(model, "loss"):
+            raise TypeError("model must have a 'params' dict and a loss(...) method")
+        if batch_size < 1 or num_epochs < 1:
+            raise ValueError(f"batch_size and num_epochs must be positive, got {batch_size}, {num_epochs}")
+        self.model, self.data = model, data
+        self._check_data(data)
+        self.update_rule = get_update_rule(update_rule)
+        self.optim_config = dict(optim_config or {})
+        self.lr_decay, self.batch_size, self.num_epochs = lr_decay, batch_size, num_epochs
+        self.print_every, self.verbose, self.seed = print_every, verbose, seed
+        self.num_train_samples, self.num_val_samples, self.augment = num_train_samples, num_val_samples, augment
+        self._reset()
+
+    # -- what a variant for other data overrides -----------------------------------------------
+
+    def _check_data(self, data):
+        """Validate ``data``; set ``self.num_train`` (rows one epoch visits)."""
         missing = {"X_train", "y_train", "X_val", "y_val"} - set(data)
         if missing:
             raise ValueError(f"data is missing {sorted(missing)}")
@@ -61,53 +87,77 @@ class Solver:
                 raise ValueError(f"X_{split} has {len(x)} rows but y_{split} has {len(y)} labels")
             if len(x) == 0:
                 raise ValueError(f"X_{split} is empty")
-        if not hasattr(model, "params") or not hasattr(model, "loss"):
-            raise TypeError("model must have a 'params' dict and a loss(X, y=None) method")
-        if batch_size < 1 or num_epochs < 1:
-            raise ValueError(f"batch_size and num_epochs must be positive, got {batch_size}, {num_epochs}")
-        self.model = model
         self.X_train, self.y_train = data["X_train"], np.asarray(data["y_train"])
         self.X_val, self.y_val = data["X_val"], np.asarray(data["y_val"])
-        self.update_rule = get_update_rule(update_rule)
-        self.optim_config = dict(optim_config or {})
-        self.lr_decay = lr_decay
-        self.batch_size = batch_size
-        self.num_epochs = num_epochs
-        self.num_train_samples = num_train_samples
-        self.num_val_samples = num_val_samples
-        self.print_every = print_every
-        self.verbose = verbose
-        self.seed = seed
-        self.augment = augment
-        self._reset()
+        self.num_train = len(self.X_train)
+
+    def _batch_loss(self, rows):
+        """(loss, grads) of the model on the training rows ``rows``."""
+        x_batch, y_batch = self.X_train[rows], self.y_train[rows]
+        if self.augment is not None:
+            x_batch = self.augment(x_batch, self.rng)
+        return self.model.loss(x_batch, y_batch)
+
+    def _evaluate(self):
+        """The metrics recorded after each epoch (a dict of floats)."""
+        return {"train_acc": self.check_accuracy(self.X_train, self.y_train, self.num_train_samples),
+                "val_acc": self.check_accuracy(self.X_val, self.y_val, self.num_val_samples)}
+
+    # -- the loop shared by every variant -------------------------------------------------------
 
     def _reset(self):
         self.rng = np.random.default_rng(self.seed)
         self.epoch = 0
-        self.best_val_acc = -1.0
         self.best_params = {}
-        self.loss_history = []
-        self.train_acc_history = []
-        self.val_acc_history = []
+        self.history = History(monitor=self.monitor, mode=self.mode)
         self.optim_configs = {name: dict(self.optim_config) for name in self.model.params}
-        self.train_seconds = 0.0
 
-    def _step(self, idx):
-        """One gradient step on the training rows ``idx``; returns the minibatch loss."""
-        x_batch, y_batch = self.X_train[idx], self.y_train[idx]
-        if self.augment is not None:
-            x_batch = self.augment(x_batch, self.rng)
-        loss, grads = self.model.loss(x_batch, y_batch)
+    def _learning_rate(self):
+        return next(iter(self.optim_configs.values())).get("learning_rate")
+
+    def _step(self, rows):
+        """One gradient step on the training rows ``rows``; returns the minibatch loss."""
+        loss, grads = self._batch_loss(rows)
         if not np.isfinite(loss):
             raise FloatingPointError(
-                f"training diverged: the loss is {loss} at iteration {len(self.loss_history) + 1} "
+                f"training diverged: the loss is {loss} at iteration {len(self.history.loss) + 1} "
                 f"(epoch {self.epoch + 1}). The model was not updated with it. Lower the learning rate "
-                f"(now {self.optim_configs[next(iter(self.optim_configs))].get('learning_rate')}) or check the "
-                "data for NaN/inf.")
+                f"(now {self._learning_rate()}) or check the data for NaN/inf.")
         for name, w in self.model.params.items():
-            next_w, self.optim_configs[name] = self.update_rule(w, grads[name], self.optim_configs[name])
-            self.model.params[name] = next_w
+            self.model.params[name], self.optim_configs[name] = self.update_rule(w, grads[name],
+                                                                                self.optim_configs[name])
+        self.history.log_step(loss, self._learning_rate())
         return float(loss)
+
+    def train(self):
+        """Run the optimization, then restore the parameters of the best evaluation.
+
+        Raises FloatingPointError as soon as a minibatch loss is NaN or infinite.
+        """
+        iters_per_epoch = max(self.num_train // self.batch_size, 1)
+        num_iterations = self.num_epochs * iters_per_epoch
+        for epoch in range(self.num_epochs):
+            start = time.perf_counter()
+            order = self.rng.permutation(self.num_train)
+            for i in range(iters_per_epoch):
+                loss = self._step(order[i * self.batch_size:(i + 1) * self.batch_size])
+                t = len(self.history.loss)
+                if self.verbose and (t == 1 or t % self.print_every == 0):
+                    print(f"(Iteration {t} / {num_iterations}) loss: {loss:.3f}")
+            self.epoch = epoch + 1
+            for config in self.optim_configs.values():
+                if "learning_rate" in config:   # the rules store their default after the first step
+                    config["learning_rate"] *= self.lr_decay
+            metrics = self._evaluate()
+            if self.history.log_checkpoint(time.perf_counter() - start, **metrics):
+                self.best_params = {name: w.copy() for name, w in self.model.params.items()}
+            if self.verbose:
+                print(f"(Epoch {self.epoch} / {self.num_epochs}) "
+                      + ", ".join(f"{name} {value:.3f}" for name, value in metrics.items()))
+        self.model.params = {name: w.copy() for name, w in self.best_params.items()}
+        return self
+
+    # -- classification helpers -----------------------------------------------------------------
 
     def check_accuracy(self, X, y, num_samples=None, batch_size=500):
         """Fraction of rows of X whose highest score is the label y (on a fixed subsample if asked).
@@ -133,39 +183,20 @@ class Solver:
         return np.concatenate([np.argmax(self.model.loss(X[i:i + batch_size]), axis=1)
                                for i in range(0, len(X), batch_size)])
 
-    def train(self):
-        """Run the optimization, then restore the parameters with the best validation accuracy.
+    # -- the cs231n names for parts of the history ---------------------------------------------
 
-        Raises FloatingPointError as soon as a minibatch loss is NaN or infinite.
-        """
-        n = len(self.X_train)
-        iters_per_epoch = max(n // self.batch_size, 1)
-        num_iterations = self.num_epochs * iters_per_epoch
-        start = time.perf_counter()
-        for epoch in range(self.num_epochs):
-            order = self.rng.permutation(n)
-            for i in range(iters_per_epoch):
-                loss = self._step(order[i * self.batch_size:(i + 1) * self.batch_size])
-                self.loss_history.append(loss)
-                t = len(self.loss_history)
-                if self.verbose and (t == 1 or t % self.print_every == 0):
-                    print(f"(Iteration {t} / {num_iterations}) loss: {loss:.3f}")
-            self.epoch = epoch + 1
-            for config in self.optim_configs.values():
-                if "learning_rate" in config:   # the rules store their default after the first step
-                    config["learning_rate"] *= self.lr_decay
-            self._record_accuracy()
-        self.train_seconds = time.perf_counter() - start
-        self.model.params = {name: w.copy() for name, w in self.best_params.items()}
-        return self
+    @property
+    def loss_history(self):
+        return self.history.loss
 
-    def _record_accuracy(self):
-        train_acc = self.check_accuracy(self.X_train, self.y_train, self.num_train_samples)
-        val_acc = self.check_accuracy(self.X_val, self.y_val, self.num_val_samples)
-        self.train_acc_history.append(train_acc)
-        self.val_acc_history.append(val_acc)
-        if self.verbose:
-            print(f"(Epoch {self.epoch} / {self.num_epochs}) train acc: {train_acc:.3f}; val_acc: {val_acc:.3f}")
-        if val_acc > self.best_val_acc:
-            self.best_val_acc = val_acc
-            self.best_params = {name: w.copy() for name, w in self.model.params.items()}
+    @property
+    def train_acc_history(self):
+        return self.history.metrics.get("train_acc", [])
+
+    @property
+    def val_acc_history(self):
+        return self.history.metrics.get("val_acc", [])
+
+    @property
+    def best_val_acc(self):
+        return self.history.best_value if self.monitor == "val_acc" else None

@@ -38,15 +38,23 @@ def load_tinystories():
 
 
 class CharTokenizer:
-    """Maps each character of a fixed alphabet to an integer id and back.
+    """Maps each character of a fixed alphabet to an integer id (its position) and back.
 
-    Build it from the training text; ``encode`` raises ValueError naming any character outside the
-    alphabet (never a silent substitution).
+    ``CharTokenizer(alphabet)`` uses the characters of ``alphabet`` in that order;
+    ``CharTokenizer.from_text(text)`` uses the sorted characters of a training text plus END.
+    ``encode`` raises ValueError naming any character outside the alphabet (never a silent
+    substitution).
     """
 
-    def __init__(self, text):
-        self.chars = sorted(set(text) | {END})
+    def __init__(self, alphabet):
+        self.chars = list(alphabet)
+        if len(set(self.chars)) != len(self.chars):
+            raise ValueError(f"the alphabet {alphabet!r} repeats a character")
         self.stoi = {ch: i for i, ch in enumerate(self.chars)}
+
+    @classmethod
+    def from_text(cls, text):
+        return cls(sorted(set(text) | {END}))
 
     @property
     def vocab_size(self):
@@ -56,7 +64,7 @@ class CharTokenizer:
         """int64 tensor of ids."""
         unknown = sorted(set(text) - set(self.stoi))
         if unknown:
-            raise ValueError(f"characters {unknown} are not in the tokenizer's alphabet")
+            raise ValueError(f"characters {unknown} are not in the tokenizer's alphabet {''.join(self.chars)!r}")
         return torch.tensor([self.stoi[ch] for ch in text], dtype=torch.long)
 
     def decode(self, ids):

@@ -1,9 +1,10 @@
 """A small, reproducible training loop for PyTorch models (the seed's ``transformer_trainer.run``).
 
-``run(model, train_data, config)`` trains with AdamW, a linear warm-up followed by a cosine decay of
-the learning rate, gradient-norm clipping and periodic evaluation, and returns the history. The
-minibatches are drawn from a ``torch.Generator`` seeded with ``config.seed`` and torch's global RNG
-(dropout) is seeded too, so the same call gives the same numbers on the same machine.
+Explained in chapter 7, *Transformers* ("A GPT in a few lines"). ``run(model, train_data, config)``
+trains with AdamW, a linear warm-up followed by a cosine decay of the learning rate, gradient-norm
+clipping and periodic evaluation, and returns a :class:`hwlib.history.History`. The minibatches are
+drawn from a ``torch.Generator`` seeded with ``config.seed`` and torch's global RNG (dropout) is
+seeded too, so the same call gives the same numbers on the same machine.
 """
 
 import math
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 import torch
 
 from hwlib.device import default_device
+from hwlib.history import History
 
 
 @dataclass
@@ -27,6 +29,8 @@ class TrainConfig:
     - betas: AdamW's betas; grad_clip: clip the global gradient norm to this (None: no clipping)
     - eval_interval: call ``eval_fn(model)`` every this many steps (and after the last one)
     - eval_fn: optional function model -> dict of numbers (e.g. validation loss, accuracy)
+    - monitor, mode: the metric of eval_fn that marks the best evaluation in the history, and
+      whether larger ('max') or smaller ('min') is better
     - log_interval: print progress every this many steps (0: silent)
     - seed: seeds the batch order and torch's global RNG; device: None = hwlib.device.default_device()
     """
@@ -41,6 +45,8 @@ class TrainConfig:
     grad_clip: float | None = 1.0
     eval_interval: int = 250
     eval_fn: object = None
+    monitor: str = "val_loss"
+    mode: str = "min"
     log_interval: int = 0
     seed: int = 0
     device: object = None
@@ -85,10 +91,10 @@ def run(model, train_data, config):
       ``config.batch_size`` random rows
     - config: a TrainConfig
 
-    Returns a dict:
-    - 'iter', 'loss', 'lr': per step
-    - 'eval_iter' and one list per key returned by ``eval_fn``, at every evaluation
-    - 'seconds': wall time of the whole run
+    Returns a History (``hwlib.history``, per_epoch False):
+    - ``loss``, ``lr``: per step
+    - ``checkpoint_iters``, ``seconds`` and ``metrics`` (one list per key of ``eval_fn``'s dict):
+      at every evaluation, i.e. every ``eval_interval`` steps and after the last step
 
     Raises FloatingPointError as soon as a training loss is NaN or infinite.
     """
@@ -101,20 +107,20 @@ def run(model, train_data, config):
     generator = torch.Generator().manual_seed(config.seed)
     model = model.to(device)
     optimizer = _optimizer(model, config)
-    history = {"iter": [], "loss": [], "lr": [], "eval_iter": []}
+    history = History(monitor=config.monitor, mode=config.mode, per_epoch=False)
     start = time.perf_counter()
 
     def evaluate(step):
-        if config.eval_fn is None:
-            return
-        model.eval()
-        with torch.no_grad():
-            metrics = config.eval_fn(model)
-        model.train()
-        history["eval_iter"].append(step)
-        for key, value in metrics.items():
-            history.setdefault(key, []).append(float(value))
-        if config.log_interval:
+        nonlocal start
+        metrics = {}
+        if config.eval_fn is not None:
+            model.eval()
+            with torch.no_grad():
+                metrics = config.eval_fn(model)
+            model.train()
+        history.log_checkpoint(time.perf_counter() - start, **metrics)
+        start = time.perf_counter()
+        if config.log_interval and metrics:
             print(f"step {step}: " + ", ".join(f"{k} {v:.4f}" for k, v in metrics.items()))
 
     model.train()
@@ -133,14 +139,11 @@ def run(model, train_data, config):
         if config.grad_clip is not None:
             torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
         optimizer.step()
-        history["iter"].append(step + 1)
-        history["loss"].append(loss.item())
-        history["lr"].append(lr)
+        history.log_step(loss.item(), lr)
         if config.log_interval and (step + 1) % config.log_interval == 0:
             print(f"step {step + 1}/{config.max_iters}: loss {loss.item():.4f}, lr {lr:.2e}")
         if config.eval_interval and (step + 1) % config.eval_interval == 0 and step + 1 != config.max_iters:
             evaluate(step + 1)
     evaluate(config.max_iters)
-    history["seconds"] = time.perf_counter() - start
     return history
     # END SOLUTION

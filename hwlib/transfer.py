@@ -14,6 +14,7 @@ from torch import nn
 
 from hwlib.data import data_file, extract, locate
 from hwlib.device import default_device
+from hwlib.history import History
 from hwlib.pretrained import MOBILENET_MEAN, MOBILENET_STD
 
 
@@ -58,6 +59,36 @@ def hymenoptera_dataloaders(image_size=224, batch_size=16, seed=0, mean=MOBILENE
                                                     generator=generator),
                "val": torch.utils.data.DataLoader(sets["val"], batch_size=batch_size, shuffle=False)}
     return loaders, sets["train"].classes
+
+
+def zero_shot_ants_vs_bees(model, split="val", batch_size=50):
+    """How an untouched ImageNet classifier sees the ants/bees images of ``split`` (chapter 6).
+
+    ImageNet has an "ant" and a "bee" class, so the 1001-way model (hwlib.pretrained) can answer
+    without any training: an image counts as an ant when its ant score beats its bee score.
+    Returns a dict over the images (ants then bees, each sorted by file name; the one GIF placeholder
+    of the archive is skipped): 'truth' (array of 'ants'/'bees'), 'says_ant' (bool array), 'top1'
+    (the highest-scoring ImageNet class index), and the class indices 'ant' and 'bee'.
+    """
+    from PIL import Image
+
+    from hwlib.pretrained import imagenet_labels
+
+    labels = imagenet_labels()
+    ant, bee = labels.index("ant, emmet, pismire"), labels.index("bee")
+    folder = hymenoptera_folder() / split
+    transform = image_transforms(224)["val"]
+    paths = [p for cls in ("ants", "bees") for p in sorted((folder / cls).glob("*.jp*g"))]
+    device = next(model.parameters()).device
+    logits = []
+    model.eval()
+    with torch.no_grad():
+        for start in range(0, len(paths), batch_size):
+            batch = [transform(Image.open(p).convert("RGB")) for p in paths[start:start + batch_size]]
+            logits.append(model(torch.stack(batch).to(device)).cpu())
+    logits = torch.cat(logits)
+    return {"truth": np.array([p.parent.name for p in paths]), "says_ant": (logits[:, ant] > logits[:, bee]).numpy(),
+            "top1": logits.argmax(1).numpy(), "ant": ant, "bee": bee}
 
 
 def final_layer_name(model):
@@ -120,9 +151,11 @@ def train_model(model, dataloaders, criterion, optimizer, scheduler=None, num_ep
                 seed=0, verbose=True):
     """Train with a train and a val phase per epoch; return (best-validation model, history).
 
+    Explained in chapter 6, *Transfer learning* ("Three ways to train").
+
     Inputs:
     - model: a torch.nn.Module; it is moved to ``device`` (default: hwlib.device.default_device())
-    - dataloaders: {'train': DataLoader, 'val': DataLoader} yielding (images, integer labels)
+    - dataloaders: {'train': DataLoader, 'val': DataLoader} yielding (inputs, integer labels)
     - criterion: e.g. nn.CrossEntropyLoss(); optimizer: built on the parameters to train
     - scheduler: optional learning-rate scheduler, stepped once per epoch
     - num_epochs: epochs; seed: seeds torch's global RNG (random crops, dropout) for reproducibility
@@ -130,8 +163,9 @@ def train_model(model, dataloaders, criterion, optimizer, scheduler=None, num_ep
 
     Returns:
     - model: with the weights of the epoch with the best validation accuracy
-    - history: dict of per-epoch lists 'train_loss', 'train_acc', 'val_loss', 'val_acc', 'seconds',
-      plus 'best_epoch' (1-based) and 'best_val_acc'
+    - history: a hwlib.history.History (monitor 'val_acc'): ``loss`` and ``lr`` (the first parameter
+      group's) per training step; per epoch ``metrics`` 'train_loss', 'train_acc' (means over the
+      epoch's training batches), 'val_loss', 'val_acc', and ``seconds``
 
     Raises FloatingPointError if a training loss is NaN or infinite.
     """
@@ -143,12 +177,13 @@ def train_model(model, dataloaders, criterion, optimizer, scheduler=None, num_ep
     device = torch.device(device) if device is not None else default_device()
     torch.manual_seed(seed)
     model = model.to(device)
-    history = {"train_loss": [], "train_acc": [], "val_loss": [], "val_acc": [], "seconds": []}
-    best_acc, best_epoch, best_state = -1.0, 0, copy.deepcopy(model.state_dict())
+    history = History(monitor="val_acc", mode="max")
+    best_state = copy.deepcopy(model.state_dict())
     for epoch in range(1, num_epochs + 1):
         start = time.perf_counter()
         if verbose:
             print(f"Epoch {epoch}/{num_epochs}")
+        metrics = {}
         for phase in ("train", "val"):
             training = phase == "train"
             model.train(training)
@@ -167,25 +202,60 @@ def train_model(model, dataloaders, criterion, optimizer, scheduler=None, num_ep
                         optimizer.zero_grad()
                         loss.backward()
                         optimizer.step()
+                        history.log_step(loss.item(), optimizer.param_groups[0]["lr"])
                 total_loss += loss.item() * inputs.size(0)
                 correct += (outputs.argmax(1) == labels).sum().item()
                 count += inputs.size(0)
             if training and scheduler is not None:
                 scheduler.step()
-            history[f"{phase}_loss"].append(total_loss / count)
-            history[f"{phase}_acc"].append(correct / count)
+            metrics[f"{phase}_loss"], metrics[f"{phase}_acc"] = total_loss / count, correct / count
             if verbose:
                 print(f"{phase} Loss: {total_loss / count:.4f} Acc: {correct / count:.4f}")
-        history["seconds"].append(time.perf_counter() - start)
-        if history["val_acc"][-1] > best_acc:
-            best_acc, best_epoch = history["val_acc"][-1], epoch
+        if history.log_checkpoint(time.perf_counter() - start, **metrics):
             best_state = copy.deepcopy(model.state_dict())
     model.load_state_dict(best_state)
-    history["best_epoch"], history["best_val_acc"] = best_epoch, best_acc
     if verbose:
-        print(f"Best val Acc: {best_acc:.4f} (epoch {best_epoch})")
+        print(f"Best val Acc: {history.best_value:.4f} (epoch {history.best_epoch})")
     return model, history
     # END SOLUTION
+
+
+def head_features(model, dataloader, device=None):
+    """What the model's final layer receives, for every example of ``dataloader``, in eval mode.
+
+    With a frozen backbone these inputs never change during training, so they can be computed once
+    and the final layer trained on them alone (chapter 6, "Frozen backbone"). Returns
+    (features (N, D) float tensor, labels (N,) int64 tensor) on the CPU, in the loader's order.
+    """
+    head = model.get_submodule(final_layer_name(model))
+    device = torch.device(device) if device is not None else next(model.parameters()).device
+    captured, labels = [], []
+    hook = head.register_forward_hook(lambda module, inputs, output: captured.append(inputs[0].detach().cpu()))
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            for inputs, targets in dataloader:
+                model(inputs.to(device))
+                labels.append(targets)
+    finally:
+        hook.remove()
+        model.train(was_training)
+    return torch.cat(captured), torch.cat(labels)
+
+
+def feature_dataloaders(model, dataloaders, batch_size=16, seed=0, device=None):
+    """Loaders over precomputed ``head_features``: {split: DataLoader of (features, labels)}.
+
+    Pass loaders without random augmentation: each image is run through the backbone once, so its
+    features must be the same every epoch. The training loader shuffles, seeded by ``seed``.
+    """
+    sets = {split: torch.utils.data.TensorDataset(*head_features(model, loader, device))
+            for split, loader in dataloaders.items()}
+    generator = torch.Generator().manual_seed(seed)
+    return {split: torch.utils.data.DataLoader(data, batch_size=batch_size, shuffle=split == "train",
+                                               generator=generator if split == "train" else None)
+            for split, data in sets.items()}
 
 
 def predict(model, dataloader, device=None):

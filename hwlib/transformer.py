@@ -11,10 +11,14 @@ and float64, on the CPU and on CUDA.
 """
 
 import math
+from dataclasses import dataclass, replace
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+# Targets equal to this are not scored by GPT's loss (torch's cross_entropy default).
+IGNORE_INDEX = -100
 
 
 class MaskedAttention(nn.Module):
@@ -72,6 +76,19 @@ class MaskedAttention(nn.Module):
         # END SOLUTION
 
 
+def fused_attention(attn, x):
+    """What ``attn(x)`` computes, with PyTorch's fused ``scaled_dot_product_attention`` (no dropout).
+
+    Uses attn's projections and heads; the referee that chapter 7, the tests and the bench compare
+    the written-out MaskedAttention with. x: (B, T, C) -> (B, T, C).
+    """
+    B, T, C = x.shape
+    q, k, v = (f(x).view(B, T, attn.n_head, C // attn.n_head).transpose(1, 2)     # (B, nh, T, hs)
+               for f in (attn.query, attn.key, attn.value))
+    y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+    return attn.proj(y.transpose(1, 2).reshape(B, T, C))
+
+
 class Block(nn.Module):
     """A pre-LN transformer block: x + attention(LN(x)), then x + MLP(LN(x))."""
 
@@ -88,26 +105,57 @@ class Block(nn.Module):
         return x + self.mlp(self.ln2(x))
 
 
+@dataclass(frozen=True)
+class GPTConfig:
+    """The sizes of a GPT (as in nanoGPT): vocabulary, context length, depth, heads and width.
+
+    - vocab_size: V, the number of token ids; block_size: the longest context, in tokens
+    - n_layer: transformer blocks; n_head: attention heads per block; n_embd: C, the width
+      (divisible by n_head); dropout: on attention weights, block outputs and embeddings
+    """
+
+    vocab_size: int
+    block_size: int
+    n_layer: int = 4
+    n_head: int = 4
+    n_embd: int = 128
+    dropout: float = 0.0
+
+    def __post_init__(self):
+        if self.n_embd % self.n_head:
+            raise ValueError(f"n_embd={self.n_embd} must be divisible by n_head={self.n_head}")
+        if min(self.vocab_size, self.block_size, self.n_layer, self.n_head) < 1:
+            raise ValueError(f"every size of a GPTConfig must be positive, got {self}")
+
+
 class GPT(nn.Module):
     """A small GPT: token + position embeddings, ``n_layer`` pre-LN blocks, a final LayerNorm and a
     linear output layer tied to the token embedding.
 
+    ``GPT(config, seed=0)`` with a :class:`GPTConfig`; ``seed`` seeds the initialization (normal
+    with std 0.02, zero biases) without touching torch's global random state.
+
     ``forward(idx, targets=None)``: idx (B, T) integer tokens -> logits (B, T, vocab_size), and the
-    mean cross-entropy over the positions whose target is not ``ignore_index`` (-100) when targets
+    mean cross-entropy over the positions whose target is not ``IGNORE_INDEX`` (-100) when targets
     (B, T) are given (else None).
     """
 
-    def __init__(self, vocab_size, block_size, n_embd=128, n_head=4, n_layer=4, dropout=0.0, seed=0):
+    def __init__(self, config, seed=0):
         super().__init__()
-        self.vocab_size, self.block_size = vocab_size, block_size
+        if not isinstance(config, GPTConfig):
+            raise TypeError(f"GPT takes a GPTConfig, got {type(config).__name__}")
+        self.config = config
+        self.vocab_size, self.block_size = config.vocab_size, config.block_size
+        c = config
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
-            self.tok_emb = nn.Embedding(vocab_size, n_embd)
-            self.pos_emb = nn.Embedding(block_size, n_embd)
-            self.drop = nn.Dropout(dropout)
-            self.blocks = nn.ModuleList([Block(n_embd, n_head, block_size, dropout) for _ in range(n_layer)])
-            self.ln_f = nn.LayerNorm(n_embd)
-            self.head = nn.Linear(n_embd, vocab_size, bias=False)
+            self.tok_emb = nn.Embedding(c.vocab_size, c.n_embd)
+            self.pos_emb = nn.Embedding(c.block_size, c.n_embd)
+            self.drop = nn.Dropout(c.dropout)
+            self.blocks = nn.ModuleList([Block(c.n_embd, c.n_head, c.block_size, c.dropout)
+                                         for _ in range(c.n_layer)])
+            self.ln_f = nn.LayerNorm(c.n_embd)
+            self.head = nn.Linear(c.n_embd, c.vocab_size, bias=False)
             self.head.weight = self.tok_emb.weight            # weight tying
             self.apply(self._init)
 
@@ -133,7 +181,7 @@ class GPT(nn.Module):
         logits = self.head(self.ln_f(x))
         loss = None
         if targets is not None:
-            loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), targets.reshape(-1), ignore_index=-100)
+            loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), targets.reshape(-1), ignore_index=IGNORE_INDEX)
         return logits, loss
 
     @torch.no_grad()
@@ -171,16 +219,15 @@ class GPT(nn.Module):
         return idx
 
 
-# The model sizes chapter 7 trains (also used by bench/attention_bench.py). vocab_size is that of the
-# chapter's data: 13 symbols for multiplication, 72 characters for the TinyStories sample.
+# The models chapter 7 trains (also used by bench/attention_bench.py): vocab_size is that of the
+# chapter's data, 13 symbols for multiplication and 72 characters for the TinyStories sample.
 CHAPTER_MODELS = {
-    "multiplication": dict(vocab_size=13, block_size=17, n_embd=64, n_head=4, n_layer=2, batch_size=256),
-    "tinystories": dict(vocab_size=72, block_size=128, n_embd=96, n_head=4, n_layer=4, batch_size=32),
+    "multiplication": GPTConfig(vocab_size=13, block_size=17, n_layer=2, n_head=4, n_embd=64),
+    "tinystories": GPTConfig(vocab_size=72, block_size=128, n_layer=4, n_head=4, n_embd=96),
 }
+CHAPTER_BATCH_SIZES = {"multiplication": 256, "tinystories": 32}
 
 
-def chapter_model(name, vocab_size=None, dropout=0.0, seed=0):
-    """A GPT with the sizes of CHAPTER_MODELS[name] (vocab_size overridable)."""
-    cfg = CHAPTER_MODELS[name]
-    return GPT(vocab_size or cfg["vocab_size"], cfg["block_size"], cfg["n_embd"], cfg["n_head"], cfg["n_layer"],
-               dropout=dropout, seed=seed)
+def chapter_model(name, seed=0, **changes):
+    """A GPT with the sizes of CHAPTER_MODELS[name], any field replaced by ``changes`` (e.g. vocab_size)."""
+    return GPT(replace(CHAPTER_MODELS[name], **changes), seed=seed)

@@ -1,12 +1,22 @@
-"""Fixtures shared by the data tests: an isolated data cache and mirror, and a local HTTP server."""
+"""Fixtures shared by the tests: an isolated data cache and mirror, and a quiet local HTTP server."""
 
+import contextlib
 import http.server
+import os
+import shutil
 import threading
 from functools import partial
+from pathlib import Path
 
 import pytest
 
 from hwlib.data import store
+
+ROOT = Path(__file__).resolve().parents[1]
+PROJECT_CACHE = ROOT / "data"
+MIRROR = Path(os.environ.get("HWLIB_DATA_MIRROR", ROOT.parent / "shared" / "data")).resolve()
+needs_mirror = pytest.mark.skipif(not (MIRROR / "MANIFEST.json").is_file(),
+                                  reason="the offline data mirror (../shared/data) is not present")
 
 
 @pytest.fixture
@@ -21,19 +31,55 @@ def isolated(tmp_path, monkeypatch):
     return cache, mirror
 
 
+@contextlib.contextmanager
+def serve(folder):
+    """Serve ``folder`` over HTTP on 127.0.0.1 (a free port) without logging; yields the base URL."""
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), partial(Quiet, directory=str(folder)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 @pytest.fixture
 def http_server(tmp_path):
     """A throwaway HTTP server on 127.0.0.1 serving tmp_path/www; yields (root folder, base URL)."""
     root = tmp_path / "www"
     root.mkdir()
+    with serve(root) as url:
+        yield root, url
 
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), partial(Quiet, directory=str(root)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield root, f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+@pytest.fixture
+def private_cache(tmp_path, monkeypatch):
+    """A private cache (so caching is really exercised) reading the real mirror; the converted
+    MobileNet weights are copied in when the project cache has them, to skip a 6 s conversion."""
+    cache = tmp_path / "cache"
+    (cache / "pretrained").mkdir(parents=True)
+    for converted in (PROJECT_CACHE / "pretrained").glob("*.pt"):
+        shutil.copy(converted, cache / "pretrained")
+    monkeypatch.setenv("HWLIB_DATA_DIR", str(cache))
+    monkeypatch.setenv("HWLIB_DATA_MIRROR", str(MIRROR))
+    store._VERIFIED.clear()
+    return cache
+
+
+def write_flickr8k_layout(root, folder="Flicker8k_Dataset", lines=None, images=("a.jpg", "b.jpg", "c.jpg")):
+    """A tiny Flickr8k in the upstream layout: coloured JPEGs in ``folder`` and a token file."""
+    from PIL import Image
+
+    from hwlib.data.flickr8k import TOKEN_FILE
+
+    (root / folder).mkdir(parents=True)
+    for i, name in enumerate(images):
+        Image.new("RGB", (40, 30), (60 * i, 90, 30)).save(root / folder / name)
+    lines = lines or [f"{name}#{k}\tA dog runs {'fast ' * k}." for name in ("a.jpg", "b.jpg", "c.jpg")
+                      for k in range(5)]
+    (root / TOKEN_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return root

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from hwlib import data
-from hwlib.data import store
 from hwlib.data.__main__ import main as data_cli
 from hwlib.data.registry import DATASETS, DataFile
 

@@ -5,14 +5,13 @@ For every page: it loads from a local server with no request failing and none le
 every image loads; no font fails; the browser console has no errors.
 """
 
-import http.server
 import json
 import shutil
-import threading
-from functools import partial
 from pathlib import Path
 
 import pytest
+
+from conftest import serve
 
 SITE = Path(__file__).resolve().parents[1] / "_build" / "html"
 PAGES = sorted(p.relative_to(SITE).as_posix() for p in SITE.rglob("*.html")
@@ -23,15 +22,8 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def base_url():
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), partial(Quiet, directory=str(SITE)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    with serve(SITE) as url:
+        yield url + "/"
 
 
 @pytest.fixture(scope="module")

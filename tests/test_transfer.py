@@ -1,110 +1,13 @@
-"""hwlib.pretrained (TFLite → torchvision MobileNetV2) and hwlib.transfer (train_model, freeze, finetune)."""
-
-import os
-import urllib.error
-from pathlib import Path
+"""hwlib.transfer: freeze, finetune, train_model (history, best-epoch restore, reproducibility,
+divergence), head features, and a clear error without the data."""
 
 import numpy as np
 import pytest
 import torch
 from torch import nn
 
-from hwlib import pretrained, transfer
+from hwlib import transfer
 from hwlib.data import DataNotFoundError
-
-MIRROR = Path(os.environ.get("HWLIB_DATA_MIRROR", "../shared/data"))
-needs_mirror = pytest.mark.skipif(not (MIRROR / "pretrained").is_dir(), reason="the offline data mirror is not present")
-
-
-@pytest.fixture(scope="module")
-def mobilenet():
-    os.environ.setdefault("HWLIB_DATA_MIRROR", str(MIRROR))
-    return pretrained.mobilenet_v2_imagenet()
-
-
-def test_conv2d_same_pads_like_tensorflow():
-    conv = pretrained.Conv2dSame(1, 1, 3, stride=2, bias=False)
-    x = torch.randn(1, 1, 8, 7)
-    out = conv(x)
-    assert out.shape[-2:] == (4, 4)                       # ceil(8/2), ceil(7/2)
-    # 'SAME' for an even size and stride 2: no padding on top/left, one row/column at the bottom/right
-    manual = torch.nn.functional.conv2d(torch.nn.functional.pad(x, (1, 1, 0, 1)), conv.weight, stride=2)
-    torch.testing.assert_close(out, manual)
-
-
-@needs_mirror
-def test_mobilenet_conversion_shapes_labels_and_determinism(mobilenet):
-    labels = pretrained.imagenet_labels()
-    assert len(labels) == 1001 and labels[0] == "background" and labels[1].startswith("tench")
-    assert mobilenet.classifier[1].out_features == 1001 and not mobilenet.training
-    assert sum(isinstance(m, pretrained.Conv2dSame) for m in mobilenet.modules()) == 5   # stem + 4 stride-2 blocks
-    x = torch.randn(2, 3, 224, 224, generator=torch.Generator().manual_seed(0))
-    with torch.no_grad():
-        a, b = mobilenet(x), pretrained.mobilenet_v2_imagenet()(x)
-    assert a.shape == (2, 1001) and a.dtype == torch.float32
-    torch.testing.assert_close(a, b, rtol=0, atol=0)       # cached conversion = same weights
-    state = pretrained._convert(pretrained.locate(pretrained.data_file(pretrained._TFLITE)))
-    for name, value in mobilenet.state_dict().items():
-        assert torch.equal(value, state[name]), name
-    head = pretrained.mobilenet_v2_imagenet(num_classes=2)
-    assert head.classifier[1].out_features == 2
-
-
-def _val_images(limit_per_class):
-    from PIL import Image
-    folder = transfer.hymenoptera_folder() / "val"
-    tfm = transfer.image_transforms(224)["val"]
-    items = []
-    for cls in ("ants", "bees"):
-        for path in sorted((folder / cls).glob("*.jpg"))[:limit_per_class]:
-            items.append((tfm(Image.open(path).convert("RGB")), cls))
-    return torch.stack([x for x, _ in items]), [c for _, c in items]
-
-
-@needs_mirror
-def test_mobilenet_knows_ants_from_bees_zero_shot(mobilenet):
-    labels = pretrained.imagenet_labels()
-    ant, bee = labels.index("ant, emmet, pismire"), labels.index("bee")
-    x, truth = _val_images(40)
-    with torch.no_grad():
-        logits = mobilenet(x)
-    guess = np.where((logits[:, ant] > logits[:, bee]).numpy(), "ants", "bees")
-    assert np.mean(guess == np.array(truth)) > 0.9
-    top1 = [labels[i] for i in logits.argmax(1)]
-    assert sum(t == "bee" for t, c in zip(top1, truth) if c == "bees") > 20       # most bees are top-1 "bee"
-
-
-@needs_mirror
-def test_mobilenet_agrees_with_the_quantized_tflite_interpreter(mobilenet):
-    litert = pytest.importorskip("ai_edge_litert.interpreter")
-    from PIL import Image
-    interpreter = litert.Interpreter(model_path=str(pretrained.locate(pretrained.data_file(pretrained._TFLITE))))
-    interpreter.allocate_tensors()
-    inp, out = interpreter.get_input_details()[0], interpreter.get_output_details()[0]
-    folder = transfer.hymenoptera_folder() / "val" / "bees"
-    agree = 0
-    paths = sorted(folder.glob("*.jpg"))[:6]
-    for path in paths:
-        pixels = np.asarray(Image.open(path).convert("RGB").resize((224, 224), Image.BILINEAR))
-        interpreter.set_tensor(inp["index"], pixels[None])
-        interpreter.invoke()
-        q_probs = interpreter.get_tensor(out["index"])[0] * out["quantization"][0]
-        x = torch.from_numpy((pixels.astype(np.float32) - 128) / 128).permute(2, 0, 1)[None]
-        with torch.no_grad():
-            probs = torch.softmax(mobilenet(x)[0], 0).numpy()
-        assert np.abs(probs - q_probs).sum() < 0.6          # activations are not re-quantized: close, not equal
-        agree += probs.argmax() == q_probs.argmax()
-    assert agree >= len(paths) - 1
-
-
-def test_resnet18_without_weights_raises_a_clear_error(monkeypatch, tmp_path):
-    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
-
-    def offline(*args, **kwargs):
-        raise urllib.error.URLError("no network")
-    monkeypatch.setattr(torch.hub, "load_state_dict_from_url", offline)
-    with pytest.raises(pretrained.PretrainedWeightsNotFound, match="resnet18-f37072fd.pth.*checkpoints"):
-        pretrained.resnet18_imagenet()
 
 
 def test_missing_hymenoptera_gives_a_clear_error(monkeypatch, tmp_path):
@@ -165,12 +68,15 @@ def test_finetune_trains_everything_and_train_model_restores_the_best_epoch(caps
                                           num_epochs=4, device="cpu")
     out = capsys.readouterr().out
     assert "Epoch 1/4" in out and "train Loss:" in out and "val Loss:" in out and "Best val Acc:" in out
-    assert all(len(history[k]) == 4 for k in ("train_loss", "train_acc", "val_loss", "val_acc", "seconds"))
-    assert history["best_val_acc"] == max(history["val_acc"])
-    assert history["val_acc"][history["best_epoch"] - 1] == history["best_val_acc"]
+    assert sorted(history.metrics) == ["train_acc", "train_loss", "val_acc", "val_loss"]
+    assert all(len(v) == 4 for v in history.metrics.values()) and len(history.seconds) == 4
+    assert len(history.loss) == 4 * 3 and history.checkpoint_iters == [3, 6, 9, 12]     # 24 images, batches of 8
+    assert history.lr[:6] == [0.05] * 6 and history.lr[6:] == [0.025] * 6                # StepLR after 2 epochs
+    assert history.best_value == max(history.metrics["val_acc"])
+    assert history.metrics["val_acc"][history.best_epoch - 1] == history.best_value
     assert not torch.equal(model.features[0].weight, before["features.0.weight"])
     preds, trues = transfer.predict(model, _loaders()["val"])
-    assert np.mean(preds == trues) == pytest.approx(history["best_val_acc"])     # the best epoch's weights
+    assert np.mean(preds == trues) == pytest.approx(history.best_value)              # the best epoch's weights
 
 
 def test_train_model_is_reproducible_and_stops_on_nan():
@@ -178,7 +84,7 @@ def test_train_model_is_reproducible_and_stops_on_nan():
         model = transfer.finetune(TinyNet(), num_classes=2)
         optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
         return transfer.train_model(model, _loaders(seed=seed), nn.CrossEntropyLoss(), optimizer, num_epochs=2,
-                                    device="cpu", verbose=False, seed=seed)[1]["train_loss"]
+                                    device="cpu", verbose=False, seed=seed)[1].loss
     assert run(0) == run(0)
     model = transfer.finetune(TinyNet(), num_classes=2)
     with pytest.raises(FloatingPointError, match="diverged"):
@@ -202,7 +108,29 @@ def test_batchnorm_marked_fixed_statistics_keeps_running_stats_while_training():
     assert model.features[1].weight.requires_grad
 
 
-@needs_mirror
-def test_converted_mobilenet_features_survive_training_mode(mobilenet):
-    model = transfer.finetune(pretrained.mobilenet_v2_imagenet(), num_classes=2)
-    assert all(getattr(m, "fixed_statistics", False) for m in model.modules() if isinstance(m, nn.BatchNorm2d))
+def test_head_features_let_a_frozen_model_train_its_head_alone():
+    """Training the head on precomputed features is training the frozen model: same epochs, same numbers."""
+    def frozen_run(features_first):
+        model = transfer.freeze(TinyNet(), num_classes=2)
+        loaders = _loaders()
+        if features_first:
+            loaders = transfer.feature_dataloaders(model, {"train": loaders["val"], "val": loaders["val"]},
+                                                   batch_size=8)
+            trained = model.fc
+        else:
+            # the images without augmentation, shuffled like feature_dataloaders shuffles the features
+            shuffled = torch.utils.data.DataLoader(loaders["val"].dataset, batch_size=8, shuffle=True,
+                                                   generator=torch.Generator().manual_seed(0))
+            loaders = {"train": shuffled, "val": loaders["val"]}
+            trained = model
+        optimizer = torch.optim.SGD(model.fc.parameters(), lr=0.1)
+        _, history = transfer.train_model(trained, loaders, nn.CrossEntropyLoss(), optimizer, num_epochs=2,
+                                          device="cpu", verbose=False)
+        return model, history
+
+    model, history = frozen_run(features_first=True)
+    features, labels = transfer.head_features(model, _loaders()["val"])
+    assert features.shape == (24, 4) and labels.shape == (24,)
+    _, direct = frozen_run(features_first=False)
+    np.testing.assert_allclose(history.metrics["val_loss"], direct.metrics["val_loss"], rtol=1e-5)
+    assert history.metrics["val_acc"] == direct.metrics["val_acc"]

@@ -5,13 +5,20 @@
 ``python -m hwlib.data`` lists or fetches them all. See ``hwlib.data.store`` for the details.
 """
 
-from hwlib.data.registry import DATASETS, DataFile, Dataset, data_file, dataset
 from hwlib.data.cifar10 import load_cifar10
 from hwlib.data.flickr8k import load_flickr8k
 from hwlib.data.mnist import load_mnist
+from hwlib.data.registry import DATASETS, DataFile, Dataset, data_file, dataset
 from hwlib.data.splits import standardize
-from hwlib.data.store import (CorruptDataWarning, DataNotFoundError, cache_dir, extract, find_local, locate,
-                              search_roots)
+from hwlib.data.store import (
+    CorruptDataWarning,
+    DataNotFoundError,
+    cache_dir,
+    extract,
+    find_local,
+    locate,
+    search_roots,
+)
 
 __all__ = ["DATASETS", "DataFile", "Dataset", "data_file", "dataset", "CorruptDataWarning",
            "DataNotFoundError", "cache_dir", "extract", "find_local", "locate", "search_roots", "fetch",

@@ -8,7 +8,14 @@ import argparse
 import sys
 import warnings
 
-from hwlib.data import DATASETS, DataNotFoundError, dataset, find_local, locate, search_roots
+from hwlib.data import (
+    DATASETS,
+    DataNotFoundError,
+    dataset,
+    find_local,
+    locate,
+    search_roots,
+)
 
 
 def _list():

@@ -1,17 +1,16 @@
 """Decoded datasets cached as .npy files, so decoding (gzip, JPEG, pickle) runs once per machine.
 
 ``cached_arrays(key, build)`` returns ``{name: array}``: read from ``cache_dir()/arrays/<key>/``
-when a complete copy is there, otherwise ``build()`` is called and its arrays are written (to a
-temporary folder first, then renamed, so an interrupted write never leaves a half cache). The key
+when a complete copy is there, otherwise ``build()`` is called and its arrays are written (through a
+temporary folder, so an interrupted write never leaves a half cache). The key
 should include the source file's checksum, so a different source never reuses a stale cache.
 """
 
-import shutil
 import warnings
 
 import numpy as np
 
-from hwlib.data.store import cache_dir
+from hwlib.data.store import cache_dir, written_atomically
 
 _DONE = "complete"
 
@@ -27,12 +26,9 @@ def cached_arrays(key, build):
             warnings.warn(f"cached arrays in {folder} are unreadable ({exc}); decoding the source again",
                           stacklevel=2)
     arrays = build()
-    tmp = folder.with_name(folder.name + ".partial")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    for name, array in arrays.items():
-        np.save(tmp / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
-    (tmp / _DONE).write_text("\n".join(arrays))
-    shutil.rmtree(folder, ignore_errors=True)
-    tmp.rename(folder)
+    with written_atomically(folder) as tmp:
+        tmp.mkdir(parents=True)
+        for name, array in arrays.items():
+            np.save(tmp / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
+        (tmp / _DONE).write_text("\n".join(arrays))
     return arrays

@@ -9,7 +9,7 @@ Two layouts are read the same way:
   or ``Flickr8k_Dataset/`` or ``images/``).
 
 The token file has one caption per line, ``<image>.jpg#<k><TAB><caption>``. Image features are not
-computed here (that needs torch): see ``hwlib.captioning.image_features``.
+computed here (that needs torch): see ``hwlib.features.image_features``.
 """
 
 import re
@@ -119,8 +119,9 @@ class Vocabulary:
         if len(words) + 2 > length:
             raise ValueError(f"a caption of {len(words)} words needs length >= {len(words) + 2}, got {length}")
         lookup = self.word_to_idx
-        ids = [1] + [lookup.get(w, 3) for w in words] + [2]
-        return np.array(ids + [0] * (length - len(ids)), dtype=np.int32)
+        null, start, end, unk = (lookup[token] for token in SPECIAL)
+        ids = [start] + [lookup.get(w, unk) for w in words] + [end]
+        return np.array(ids + [null] * (length - len(ids)), dtype=np.int32)
 
     def decode(self, ids):
         """The words of a caption: stops at <END>, skips <NULL> and <START>."""
@@ -141,7 +142,7 @@ def split_images(names, fractions=(0.8, 0.1, 0.1), seed=0):
 
 
 def load_flickr8k(root=None, max_words=18, min_count=5, fractions=(0.8, 0.1, 0.1), seed=0):
-    """Flickr8k captions ready for a captioning model (features: see hwlib.captioning.image_features).
+    """Flickr8k captions ready for a captioning model (features: see hwlib.features.image_features).
 
     Inputs:
     - root: a full Flickr8k folder (see the module); None reads the offline 1,000-image subset

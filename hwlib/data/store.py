@@ -18,9 +18,11 @@ import shutil
 import tarfile
 import warnings
 import zipfile
+from contextlib import contextmanager
 from pathlib import Path
 
 from hwlib.data.registry import DataFile
+from hwlib.settings import env_flag
 
 _PROJECT_ROOT = Path(__file__).resolve().parents[2]
 _VERIFIED = {}   # (path, size, mtime_ns, accepted hashes) -> matching checksum; hashing 50 MB each time adds up
@@ -134,7 +136,7 @@ def locate(datafile, allow_download=None):
     if found is not None:
         return found
     if allow_download is None:
-        allow_download = os.environ.get("HWLIB_OFFLINE", "") not in ("1", "true", "yes")
+        allow_download = not env_flag("HWLIB_OFFLINE")
     if datafile.url and allow_download:
         try:
             return download(datafile)
@@ -178,21 +180,42 @@ def extract(archive, datafile, name=None):
     marker = dest / _MARKER
     if marker.is_file() and marker.read_text() == checksum:
         return dest
-    tmp = dest.with_name(dest.name + ".partial")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    if zipfile.is_zipfile(archive):
-        with zipfile.ZipFile(archive) as zf:
-            for member in zf.namelist():
-                _require_inside(tmp, member, archive)
-            zf.extractall(tmp)
-    else:
-        with tarfile.open(archive) as tf:
-            tf.extractall(tmp, filter="data")   # the "data" filter refuses links/paths outside tmp
-    (tmp / _MARKER).write_text(checksum)
-    shutil.rmtree(dest, ignore_errors=True)
-    tmp.rename(dest)
+    with written_atomically(dest) as tmp:
+        tmp.mkdir(parents=True)
+        if zipfile.is_zipfile(archive):
+            with zipfile.ZipFile(archive) as zf:
+                for member in zf.namelist():
+                    _require_inside(tmp, member, archive)
+                zf.extractall(tmp)
+        else:
+            with tarfile.open(archive) as tf:
+                tf.extractall(tmp, filter="data")   # the "data" filter refuses links/paths outside tmp
+        (tmp / _MARKER).write_text(checksum)
     return dest
+
+
+@contextmanager
+def written_atomically(target):
+    """Yield a temporary path beside ``target`` to write a file or a folder into; it replaces
+    ``target`` only when the block completes, so an interrupted write never leaves half a target."""
+    target = Path(target)
+    tmp = target.with_name(target.name + ".partial")
+    _remove(tmp)
+    tmp.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        yield tmp
+    except BaseException:
+        _remove(tmp)
+        raise
+    _remove(target)
+    tmp.rename(target)
+
+
+def _remove(path):
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    elif path.exists() or path.is_symlink():
+        path.unlink()
 
 
 def _require_inside(root, member, archive):

@@ -1,24 +1,18 @@
-"""load_mnist and load_cifar10: shapes, dtypes, labels, the .npy cache, bad files, the restricted unpickler."""
+"""hwlib.data.cifar10: both layouts, the restricted unpickler, errors, the mirror."""
 
-import gzip
 import io
 import os
 import pickle
 import tarfile
-import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from hwlib.data import DataFile, cifar10, load_cifar10, load_mnist
-from hwlib.data.mnist import read_idx
-from hwlib.data.splits import split_and_scale
+from hwlib.data import DataFile, cifar10, load_cifar10
 from hwlib.data.store import file_checksum
 
-MIRROR = Path(os.environ.get("HWLIB_DATA_MIRROR", "../shared/data"))
-needs_mirror = pytest.mark.skipif(not (MIRROR / "mnist").is_dir(), reason="the offline data mirror is not present")
+from conftest import MIRROR, needs_mirror
 
 
 def _tar_gz(path, files):
@@ -27,56 +21,6 @@ def _tar_gz(path, files):
             info = tarfile.TarInfo(name)
             info.size = len(payload)
             tf.addfile(info, io.BytesIO(payload))
-
-
-def _idx(array, magic):
-    header = np.array([magic, *array.shape], dtype=">i4").tobytes()
-    return gzip.compress(header + array.astype(np.uint8).tobytes())
-
-
-def test_read_idx_round_trip_and_errors(tmp_path):
-    images = np.arange(2 * 3 * 4, dtype=np.uint8).reshape(2, 3, 4)
-    (tmp_path / "ok.gz").write_bytes(_idx(images, 2051))
-    np.testing.assert_array_equal(read_idx(tmp_path / "ok.gz", 3), images)
-    (tmp_path / "magic.gz").write_bytes(_idx(images, 2049))
-    with pytest.raises(ValueError, match="magic number 2049, expected 2051"):
-        read_idx(tmp_path / "magic.gz", 3)
-    (tmp_path / "short.gz").write_bytes(gzip.compress(gzip.decompress(_idx(images, 2051))[:-5]))
-    with pytest.raises(ValueError, match="truncated"):
-        read_idx(tmp_path / "short.gz", 3)
-    (tmp_path / "notgz.gz").write_bytes(b"definitely not gzip")
-    with pytest.raises(ValueError, match="cannot read it as an idx file"):
-        read_idx(tmp_path / "notgz.gz", 3)
-
-
-@needs_mirror
-def test_load_mnist_shapes_split_and_cache(monkeypatch, tmp_path):
-    monkeypatch.setenv("HWLIB_DATA_DIR", str(tmp_path))       # a fresh cache, the real mirror
-    monkeypatch.setenv("HWLIB_DATA_MIRROR", str(MIRROR))
-    data = load_mnist()
-    assert data["X_train"].shape == (55000, 1, 28, 28) and data["X_val"].shape == (5000, 1, 28, 28)
-    assert data["X_test"].shape == (10000, 1, 28, 28) and data["X_train"].dtype == np.float32
-    assert 0.0 <= data["X_train"].min() and data["X_train"].max() <= 1.0
-    for split in ("train", "val", "test"):
-        assert data[f"y_{split}"].dtype == np.int64 and set(np.unique(data[f"y_{split}"])) == set(range(10))
-    assert list(tmp_path.glob("arrays/mnist-*/train_images.npy"))
-    start = time.perf_counter()
-    again = load_mnist(dtype=np.float64)
-    assert time.perf_counter() - start < 2.0
-    assert again["X_val"].dtype == np.float64
-    np.testing.assert_allclose(again["X_val"], data["X_val"])       # the same fixed split every time
-
-
-def test_split_is_fixed_disjoint_and_complete():
-    images = np.arange(50, dtype=np.uint8).reshape(50, 1, 1, 1)     # image k has pixel value k
-    labels = np.arange(50) % 10
-    a = split_and_scale(images, labels, images[:5], labels[:5], 10, "0123456789")
-    b = split_and_scale(images, labels, images[:5], labels[:5], 10, "0123456789", dtype=np.float64)
-    train, val = set(np.round(a["X_train"].ravel() * 255)), set(np.round(a["X_val"].ravel() * 255))
-    assert len(val) == 10 and not train & val and train | val == set(range(50))
-    np.testing.assert_array_equal(a["y_val"], np.round(b["X_val"].ravel() * 255) % 10)   # labels follow images
-    with pytest.raises(ValueError, match="num_validation"):
-        split_and_scale(images, labels, images, labels, 50, "0123456789")
 
 
 def _fake_cifar_python(path, n_per_batch=4, evil=False):

@@ -1,0 +1,187 @@
+"""A pytest plugin for nbval: compare the numbers a cell prints within the tolerance the cell declares.
+
+nbval re-executes a notebook and compares every output with the committed one, character for
+character. That is right for everything deterministic, and the book pins its floating-point
+kernels (``hwlib.reproducible``) so that x86-64 machines with AVX2 reproduce the committed outputs
+exactly. Some outputs still cannot be exact everywhere: training amplifies the last bit of a
+matrix product into a different accuracy on an ARM laptop, under another kernel choice, or on the
+original data files instead of the offline copies. A cell that prints such numbers declares, in a
+comment, how far they may move and why::
+
+    # NBVAL_TOLERANCE abs=0.004 int=5: kernel choices move these accuracies by up to 0.002
+
+The comparison then requires the text around the numbers to be identical and each number to be
+within its tolerance; everything else stays exact. Rules (all optional, default 0 / exact):
+
+* ``abs=A``, ``rel=R``: a decimal number (``0.646``) may move by max(A, R·|committed value|);
+* ``int=N``: an integer (``776``) may move by N;
+* ``sci=F``: a number in e-notation (``3.1e-10``, typically a round-off error) may differ by a
+  factor of F; values below 1e-16 count as 1e-16 (float64 round-off).
+
+A declaration in a cell applies to that cell. A declaration with the word ``notebook`` right after
+the marker (``# NBVAL_TOLERANCE notebook sci=10: ...``) sets the default for every cell of the
+notebook; a cell's own declaration replaces it. Load with ``pytest -p hwlib.nbval_tolerance --nbval``.
+"""
+
+import difflib
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+MARKER = "NBVAL_TOLERANCE"
+_DECLARATION = re.compile(rf"^\s*#\s*{MARKER}\b(?P<scope>\s+notebook\b)?(?P<rules>[^:]*)(?::\s*(?P<why>.*))?$")
+_RULE = re.compile(r"(abs|rel|int|sci)\s*=\s*([0-9.eE+-]+)")
+# A number not glued to a word: 12, 9,001, -0.5, 97.9, 3.1e-10 (not the 2 of "conv2d" or "x11").
+NUMBER = re.compile(r"(?<![\w.])-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?(?!\w)")
+ROUND_OFF_FLOOR = 1e-16
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """How far the numbers of one cell's outputs may move (see the module)."""
+
+    abs: float = 0.0
+    rel: float = 0.0
+    int: float = 0.0
+    sci: float = 1.0
+    why: str = ""
+
+    @classmethod
+    def parse(cls, line):
+        """The Tolerance declared by one comment line, or None if the line is no declaration.
+
+        Raises ValueError for a declaration with an unknown rule or no reason.
+        """
+        match = _DECLARATION.match(line)
+        if not match:
+            return None
+        rules_text = match.group("rules").strip()
+        rules = dict(_RULE.findall(rules_text))
+        leftover = _RULE.sub("", rules_text).strip()
+        if leftover or not rules:
+            raise ValueError(f"{MARKER}: cannot read {rules_text!r}; expected rules such as abs=0.01 int=2 sci=10")
+        if not (match.group("why") or "").strip():
+            raise ValueError(f"{MARKER} {rules_text}: say why after a colon (what varies, and the spread measured)")
+        values = {key: float(value) for key, value in rules.items()}
+        if values.get("sci", 1.0) < 1 or any(v < 0 for v in values.values()):
+            raise ValueError(f"{MARKER} {rules_text}: tolerances must be >= 0 and sci >= 1")
+        return cls(**values, why=match.group("why").strip())
+
+    def allows(self, expected, actual):
+        """Is the printed number ``actual`` close enough to the committed ``expected`` (both strings)?"""
+        if expected == actual:
+            return True
+        a, b = _value(expected), _value(actual)
+        if "e" in expected.lower():
+            a, b = max(abs(a), ROUND_OFF_FLOOR), max(abs(b), ROUND_OFF_FLOOR)
+            return math.copysign(1, _value(expected)) == math.copysign(1, _value(actual)) and \
+                abs(math.log10(a) - math.log10(b)) <= math.log10(self.sci) + 1e-12
+        if "." in expected:
+            return abs(a - b) <= max(self.abs, self.rel * abs(a)) + 1e-12
+        return abs(a - b) <= self.int
+
+
+def _value(text):
+    return float(text.replace(",", ""))
+
+
+def declared(source, scope="cell"):
+    """The Tolerance declared in a cell's source for ``scope`` ('cell' or 'notebook'), or None."""
+    found = None
+    for line in source.splitlines():
+        tolerance = Tolerance.parse(line)
+        if tolerance is not None and bool(_DECLARATION.match(line).group("scope")) == (scope == "notebook"):
+            found = tolerance
+    return found
+
+
+def compare_text(expected, actual, tolerance):
+    """Problems (a list of strings, empty when it passes) comparing one committed and one new output."""
+    if expected == actual:
+        return []
+    skeleton_expected, skeleton_actual = NUMBER.sub("#", expected), NUMBER.sub("#", actual)
+    if skeleton_expected != skeleton_actual:
+        diff = difflib.unified_diff(expected.splitlines(), actual.splitlines(), "committed", "new", lineterm="", n=1)
+        return ["the text differs, not only its numbers:", *list(diff)[:40]]
+    problems = []
+    for line_expected, line_actual in zip(expected.splitlines(), actual.splitlines()):
+        for e, a in zip(NUMBER.findall(line_expected), NUMBER.findall(line_actual)):
+            if not tolerance.allows(e, a):
+                problems.append(f"{e} became {a} (allowed: {_allowed(e, tolerance)}) in: {line_actual.strip()[:100]}")
+    return problems
+
+
+def _allowed(number, tolerance):
+    if "e" in number.lower():
+        return f"a factor of {tolerance.sci:g}"
+    if "." in number:
+        return f"±{max(tolerance.abs, tolerance.rel * abs(_value(number))):g}"
+    return f"±{tolerance.int:g}"
+
+
+def _flatten(outputs, skip):
+    """nbval's view of a cell's outputs: {key or MIME type: [values in order]} (strings only)."""
+    flat = defaultdict(list)
+    for output in outputs:
+        for key, value in output.items():
+            if key in skip:
+                continue
+            items = value.items() if key == "data" else [(key, value)]
+            for sub, content in items:
+                if sub not in skip:
+                    flat[sub].append(content)
+    return flat
+
+
+def compare_outputs(self, test, ref, skip_compare=None):
+    """Replacement for ``nbval.plugin.IPyNbCell.compare_outputs`` that honours declared tolerances."""
+    from nbval.plugin import transform_streams_for_comparison
+
+    skip = skip_compare or self.parent.skip_compare
+    tolerance = declared(self.cell.source) or _notebook_default(self.parent) or Tolerance()
+    new = _flatten(transform_streams_for_comparison(test), skip)
+    old = _flatten(transform_streams_for_comparison(ref), skip)
+    self.comparison_traceback = []
+    if set(new) != set(old):
+        self.comparison_traceback.append(f"output kinds differ: committed {sorted(old)}, new {sorted(new)}")
+        return False
+    problems = []
+    for key, old_values in old.items():
+        new_values = new[key]
+        if len(new_values) != len(old_values):
+            problems.append(f"{key}: {len(old_values)} committed outputs, {len(new_values)} new")
+            continue
+        for old_value, new_value in zip(old_values, new_values):
+            old_value, new_value = self.sanitize(old_value), self.sanitize(new_value)
+            if isinstance(old_value, str) and isinstance(new_value, str):
+                problems += [f"{key}: {p}" for p in compare_text(old_value, new_value, tolerance)]
+            elif old_value != new_value:
+                problems.append(f"{key}: {old_value!r} became {new_value!r}")
+    if problems and tolerance != Tolerance():
+        problems.append(f"(declared: {_describe(tolerance)}: {tolerance.why})")
+    self.comparison_traceback.extend(problems)
+    return not problems
+
+
+def _describe(tolerance):
+    parts = [f"{k}={getattr(tolerance, k):g}" for k in ("abs", "rel", "int") if getattr(tolerance, k)]
+    if tolerance.sci != 1:
+        parts.append(f"sci={tolerance.sci:g}")
+    return " ".join(parts) or "exact"
+
+
+def _notebook_default(notebook_item):
+    if not hasattr(notebook_item, "_hwlib_tolerance"):
+        found = None
+        for cell in getattr(notebook_item, "nb", {"cells": []})["cells"]:
+            if cell["cell_type"] == "code":
+                found = declared(cell["source"], scope="notebook") or found
+        notebook_item._hwlib_tolerance = found
+    return notebook_item._hwlib_tolerance
+
+
+def pytest_configure(config):
+    from nbval import plugin as nbval_plugin
+
+    nbval_plugin.IPyNbCell.compare_outputs = compare_outputs

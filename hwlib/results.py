@@ -1,0 +1,94 @@
+"""The numbers a chapter states: computed, glued into its prose, and kept for the full-scale run.
+
+Every measured number on a page comes from code. A chapter creates ``ChapterResults(name)`` and
+calls ``report(key, value, fmt)`` for each number it states: the number is formatted once, glued
+(``myst_nb.glue``) so that the prose can show it with ``{glue:text}`key```, and remembered.
+
+Under ``HWLIB_FULL=1`` the chapter ends with ``save()``, which writes what it reported to the
+committed file ``book/results/<name>.json``. At the CI scale the chapter reads that file back and
+glues each full-scale number as ``full_<key>``, so the sentences and the results table about the
+full run show what the last full run measured; a new full run updates them, and nothing about
+either scale is typed by hand. ``table()`` builds the results table of both scales.
+"""
+
+import datetime
+import json
+import platform
+from pathlib import Path
+
+from hwlib.scale import full_scale
+
+RESULTS_DIR = Path(__file__).resolve().parents[1] / "book" / "results"
+
+
+def glue(key, text):
+    """Glue ``text`` (a string) under ``key`` for the prose, without displaying it."""
+    from myst_nb import glue as myst_glue
+
+    myst_glue(key, text, display=False)
+
+
+def minutes(seconds):
+    """A duration as the book prints it, e.g. '2.4 min' (nbval masks durations when it compares)."""
+    return f"{seconds / 60:.1f} min"
+
+
+class ChapterResults:
+    """The reported numbers of one chapter (see the module).
+
+    - ``values``: key -> text reported by this run
+    - ``full``: key -> text recorded by the last full-scale run (empty at full scale, or if none)
+    """
+
+    def __init__(self, name, results_dir=None):
+        self.name = name
+        self.path = Path(results_dir or RESULTS_DIR) / f"{name}.json"
+        self.values = {}
+        self.full = {}
+        if not full_scale() and self.path.is_file():
+            self.full = json.loads(self.path.read_text(encoding="utf-8"))["values"]
+            for key, text in self.full.items():
+                glue(f"full_{key}", text)
+
+    def report(self, key, value, fmt="{:.3f}"):
+        """Format ``value`` with ``fmt`` (a format string or a function), glue and remember it; returns
+        the text. At full scale it is glued as ``full_<key>`` too, for the pages' full-scale sentences."""
+        text = fmt(value) if callable(fmt) else fmt.format(value)
+        self.values[key] = text
+        glue(key, text)
+        if full_scale():
+            glue(f"full_{key}", text)
+        return text
+
+    def table(self, rows, first_column=""):
+        """A Markdown table of both scales, one row per ``(label, template)``.
+
+        A template names reported keys in braces, e.g. ``"{test_acc} ({train_minutes})"``; the CI
+        column fills them from this run, the full column from the results file ("not recorded" when
+        a key is missing there).
+        """
+        from IPython.display import Markdown
+
+        lines = [f"| {first_column} | CI scale (this page) | full scale (`HWLIB_FULL=1`) |", "| --- | --- | --- |"]
+        for label, template in rows:
+            lines.append(f"| {label} | {_fill(template, self.values)} | {_fill(template, self.full)} |")
+        return Markdown("\n".join(lines))
+
+    def save(self):
+        """Write the reported numbers to the results file, at full scale only; returns its path or None."""
+        if not full_scale():
+            return None
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        from hwlib.reproducible import describe
+
+        record = {"chapter": self.name, "scale": "full", "recorded": datetime.date.today().isoformat(),
+                  "machine": f"{platform.machine()}, {describe()}", "values": self.values}
+        self.path.write_text(json.dumps(record, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        return self.path
+
+
+def _fill(template, values):
+    try:
+        return template.format(**values)
+    except KeyError:
+        return "not recorded"

@@ -1,0 +1,78 @@
+"""hwlib.nbval_tolerance: declared tolerances, the number-aware comparison, and the plugin inside nbval."""
+
+import os
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+from hwlib.nbval_tolerance import Tolerance, compare_text, declared
+
+
+def test_declarations_are_parsed_and_need_a_reason():
+    tol = Tolerance.parse("# NBVAL_TOLERANCE abs=0.004 int=3: kernel choices move these by 0.002")
+    assert (tol.abs, tol.rel, tol.int, tol.sci) == (0.004, 0.0, 3.0, 1.0)
+    assert tol.why.startswith("kernel choices")
+    assert Tolerance.parse("x = 1  # not a declaration") is None
+    with pytest.raises(ValueError, match="say why"):
+        Tolerance.parse("# NBVAL_TOLERANCE abs=0.01")
+    with pytest.raises(ValueError, match="cannot read"):
+        Tolerance.parse("# NBVAL_TOLERANCE absolute=0.01: typo")
+    with pytest.raises(ValueError, match="sci >= 1"):
+        Tolerance.parse("# NBVAL_TOLERANCE sci=0.5: a factor below one")
+    source = "# NBVAL_TOLERANCE notebook sci=10: round-off\nprint(1)\n# NBVAL_TOLERANCE rel=0.1: noisy\n"
+    assert declared(source).rel == 0.1 and declared(source, "notebook").sci == 10
+
+
+def test_numbers_move_within_their_rules_only():
+    tol = Tolerance(abs=0.004, int=2, sci=10)
+    assert compare_text("acc 0.646, 776 wrong", "acc 0.649, 775 wrong", tol) == []
+    problems = compare_text("acc 0.646, 776 wrong", "acc 0.651, 772 wrong", tol)
+    assert len(problems) == 2 and "0.646 became 0.651" in problems[0] and "776 became 772" in problems[1]
+    assert compare_text("err 3.1e-10", "err 9.0e-10", tol) == []          # within a factor of 10
+    assert compare_text("err 3.1e-10", "err 4.0e-09", tol) != []
+    assert compare_text("vs torch 0.0e+00", "vs torch 2.2e-16", tol) == []  # both at the round-off floor
+    assert compare_text("9,001 pairs", "9,002 pairs", Tolerance()) != []    # exact by default
+    assert compare_text("rel", "rel", Tolerance()) == []
+
+
+def test_relative_rule_and_words_with_digits():
+    tol = Tolerance(rel=0.01)
+    assert compare_text("loss 83.1 -> 0.022", "loss 84.1 -> 0.0222", tol) != []   # 1.0 > 1% of 83.1
+    assert compare_text("loss 83.1", "loss 83.9", tol) == []
+    # digits inside words are text, not numbers: a changed name is a changed text
+    problems = compare_text("conv2d on x11", "conv3d on x11", Tolerance(int=5))
+    assert problems and problems[0].startswith("the text differs")
+
+
+def test_text_around_the_numbers_must_be_identical():
+    problems = compare_text("best width: 512\n", "best width 512\n", Tolerance(int=1000))
+    assert problems and "text differs" in problems[0]
+
+
+def _notebook(tmp_path, source, printed):
+    cell = nbformat.v4.new_code_cell(source, execution_count=1,
+                                     outputs=[nbformat.v4.new_output("stream", name="stdout", text=printed)])
+    nb = nbformat.v4.new_notebook(cells=[cell])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = tmp_path / "nb.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def _nbval(path):
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "hwlib.nbval_tolerance",
+                           "--nbval", "--nbval-current-env", str(path)], capture_output=True, text=True, env=env,
+                          cwd=path.parent, timeout=300)
+
+
+@pytest.mark.slow
+def test_plugin_inside_nbval(tmp_path):
+    """Within the declared tolerance nbval passes; outside it, or without a declaration, it fails."""
+    declared_source = "# NBVAL_TOLERANCE abs=0.01: test\nprint('accuracy 0.503')"
+    assert _nbval(_notebook(tmp_path, declared_source, "accuracy 0.498\n")).returncode == 0
+    run = _nbval(_notebook(tmp_path, declared_source, "accuracy 0.520\n"))
+    assert run.returncode == 1 and "0.520 became 0.503" in run.stdout
+    assert _nbval(_notebook(tmp_path, "print('accuracy 0.503')", "accuracy 0.498\n")).returncode == 1

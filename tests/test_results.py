@@ -1,0 +1,41 @@
+"""hwlib.results: reported numbers are glued, saved only at full scale, and read back at CI scale."""
+
+import json
+
+import pytest
+
+from hwlib import results
+
+
+@pytest.fixture
+def glued(monkeypatch):
+    seen = {}
+    monkeypatch.setattr(results, "glue", lambda key, text: seen.__setitem__(key, text))
+    return seen
+
+
+def test_full_scale_run_saves_and_ci_run_shows_both(tmp_path, monkeypatch, glued):
+    monkeypatch.setenv("HWLIB_FULL", "1")
+    full = results.ChapterResults("07_toy", results_dir=tmp_path)
+    assert full.report("test_acc", 0.98765) == "0.988"
+    full.report("minutes", 150, results.minutes)
+    assert glued == {"test_acc": "0.988", "full_test_acc": "0.988", "minutes": "2.5 min", "full_minutes": "2.5 min"}
+    path = full.save()
+    record = json.loads(path.read_text())
+    assert record["scale"] == "full" and record["values"] == {"test_acc": "0.988", "minutes": "2.5 min"}
+
+    glued.clear()
+    monkeypatch.setenv("HWLIB_FULL", "0")
+    ci = results.ChapterResults("07_toy", results_dir=tmp_path)
+    assert glued == {"full_test_acc": "0.988", "full_minutes": "2.5 min"}      # the full run, from the file
+    ci.report("test_acc", 0.5, "{:.2f}")
+    assert ci.save() is None and json.loads(path.read_text())["values"]["test_acc"] == "0.988"
+    table = ci.table([("test accuracy", "{test_acc} in {minutes}")]).data
+    assert "| test accuracy | not recorded | 0.988 in 2.5 min |" in table
+
+
+def test_without_a_results_file_the_full_column_says_so(tmp_path, monkeypatch, glued):
+    monkeypatch.delenv("HWLIB_FULL", raising=False)
+    ci = results.ChapterResults("01_none", results_dir=tmp_path)
+    ci.report("x", 1, "{:d}")
+    assert ci.full == {} and "| x | 1 | not recorded |" in ci.table([("x", "{x}")]).data
