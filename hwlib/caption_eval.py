@@ -14,15 +14,20 @@ def bleu(references, hypotheses):
     - references: per image, a list of reference captions, each a list of words
     - hypotheses: per image, one caption as a list of words or a string
 
-    Returns {'BLEU-1': ..., 'BLEU-4': ...} as floats in [0, 1].
+    Returns {'BLEU-1': ..., 'BLEU-4': ...} as floats in [0, 1]. An order with no matching n-gram at
+    all scores 0 (nltk warns about that; the warning is silenced, the 0 is the answer).
     """
+    import warnings
+
     from nltk.translate.bleu_score import corpus_bleu
 
     if len(references) != len(hypotheses):
         raise ValueError(f"{len(references)} reference sets but {len(hypotheses)} hypotheses")
     hyps = [h.split() if isinstance(h, str) else list(h) for h in hypotheses]
     weights = {1: (1, 0, 0, 0), 2: (0.5, 0.5, 0, 0), 3: (1 / 3, 1 / 3, 1 / 3, 0), 4: (0.25, 0.25, 0.25, 0.25)}
-    return {f"BLEU-{n}": float(corpus_bleu(references, hyps, weights=w)) for n, w in weights.items()}
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="\nThe hypothesis contains 0 counts", category=UserWarning)
+        return {f"BLEU-{n}": float(corpus_bleu(references, hyps, weights=w)) for n, w in weights.items()}
 
 
 def most_common_caption(references):

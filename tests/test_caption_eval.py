@@ -12,8 +12,7 @@ REFS = [[["a", "dog", "runs", "on", "grass"], ["a", "dog", "is", "running"]],
 def test_bleu_is_one_for_a_reference_and_zero_without_overlap():
     perfect = bleu(REFS, ["a dog runs on grass", "a cat sits on a mat"])
     assert all(v == pytest.approx(1.0) for v in perfect.values())
-    with pytest.warns(UserWarning, match="0 counts of 2-gram overlaps"):       # nltk's, for a score of 0
-        assert bleu(REFS, ["zebra zebra zebra", "zebra"])["BLEU-1"] == 0.0
+    assert bleu(REFS, ["zebra zebra zebra", "zebra"])["BLEU-1"] == 0.0
 
 
 def test_bleu_clips_repeated_words_and_penalizes_short_captions():

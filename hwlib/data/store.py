@@ -21,7 +21,6 @@ import zipfile
 from contextlib import contextmanager
 from pathlib import Path
 
-from hwlib.data.registry import DataFile
 from hwlib.settings import env_flag
 
 _PROJECT_ROOT = Path(__file__).resolve().parents[2]
