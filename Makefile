@@ -5,16 +5,27 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 # The offline data mirror (CI and this workplace keep it beside the clone). Override freely.
 export HWLIB_DATA_MIRROR ?= $(abspath ../shared/data)
+# Every command that runs the book's numbers goes through hwlib.reproducible, which pins the
+# floating-point kernels (defaults: the environment overrides them; README "Reproducible outputs").
+PINNED := $(PY) -m hwlib.reproducible
 BUILD := $(VENV)/bin/jupyter-book build . --warningiserror --nitpick --keep-going
-NOTEBOOKS := $(sort $(wildcard book/*.ipynb))
+NOTEBOOKS ?= $(sort $(wildcard book/*.ipynb))
+NBVAL := $(PINNED) $(PY) -m pytest -q -p no:cacheprovider -p hwlib.nbval_tolerance --nbval --nbval-current-env \
+	--nbval-sanitize-with book/nbval-sanitize.cfg
+# The chapters CI re-executes under a deliberately different kernel choice (one numpy, one torch).
+FOREIGN_NOTEBOOKS := book/03_softmax_and_two_layer_net.ipynb book/07_transformers.ipynb
+# Every kernel family moves: OpenBLAS and numpy's loops to AVX, torch to its portable kernels.
+FOREIGN_KERNELS := OPENBLAS_CORETYPE=Sandybridge NPY_DISABLE_CPU_FEATURES=X86_V3,X86_V4,AVX512_ICL,AVX512_SPR \
+	ATEN_CPU_CAPABILITY=default MKL_CBWR=AVX ONEDNN_MAX_CPU_ISA=AVX
 TIMINGS := _build/stage-timings.txt
 
-.PHONY: venv book test unit nbval site browser execute clean assignment grade
+.PHONY: venv book test unit nbval foreign regressions site browser execute clean assignment autograder grade
 
 $(STAMP): requirements.txt pyproject.toml
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --no-compile --disable-pip-version-check -q -r requirements.txt
 	$(VENV)/bin/pip install --no-compile --disable-pip-version-check -q --no-deps -e .
+	$(PY) -m hwlib.reproducible --install-kernel
 	touch $@
 
 venv: $(STAMP)
@@ -24,28 +35,39 @@ book: venv
 	$(BUILD)
 	@echo "site: $(abspath _build/html/index.html)"
 
-## make test: unit tests, nbval on every chapter, the strict book build, the browser check.
+## make test: every test stage, with the time each took (what CI runs, through .ci/run).
 test: venv
+	@.ci/ensure-chromium
 	@mkdir -p _build && rm -f $(TIMINGS)
-	@.ci/stage unit $(TIMINGS) $(PY) -m pytest -q -m "not browser" tests
-	@.ci/stage nbval $(TIMINGS) $(PY) -m pytest -q -p no:cacheprovider --nbval --nbval-current-env \
-		--nbval-sanitize-with book/nbval-sanitize.cfg $(NOTEBOOKS)
+	@$(PINNED) --describe
+	@.ci/stage unit $(TIMINGS) $(PINNED) $(PY) -m pytest -q -m "not browser and not regression" --durations=15 tests
+	@.ci/stage nbval $(TIMINGS) $(NBVAL) $(NOTEBOOKS)
+	@.ci/stage foreign $(TIMINGS) env $(FOREIGN_KERNELS) $(NBVAL) $(FOREIGN_NOTEBOOKS)
+	@.ci/stage regress $(TIMINGS) $(PINNED) $(PY) -m pytest -q -m regression tests
 	@.ci/stage build $(TIMINGS) $(BUILD)
 	@.ci/stage browser $(TIMINGS) $(PY) -m pytest -q -m browser tests
 	@echo "--- stage timings ---" && cat $(TIMINGS)
 
-## make execute: re-execute every chapter in place (what an author runs after changing one).
+## make nbval NOTEBOOKS="book/03_...ipynb ...": re-execute chosen chapters and compare their outputs.
+nbval: venv
+	$(NBVAL) $(NOTEBOOKS)
+
+## make foreign: the chapters CI checks under another machine's kernels (see FOREIGN_KERNELS).
+foreign: venv
+	env $(FOREIGN_KERNELS) $(NBVAL) $(FOREIGN_NOTEBOOKS)
+
+## make execute [NOTEBOOKS=...]: re-execute chapters in place (what an author runs after changing one).
 execute: venv
-	$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
+	$(PINNED) $(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
 		--ExecutePreprocessor.timeout=3600 --ExecutePreprocessor.record_timing=False $(NOTEBOOKS)
 
 clean:
-	rm -rf _build
+	rm -rf _build dist
 
-## make assignment: the student version in dist/assignment/ (solutions -> TODOs, graded outputs cleared, grader).
+## make assignment: the student version in dist/assignment/ (solutions -> TODOs, graded outputs cleared).
 assignment: venv
 	$(PY) -m hwlib.assignment dist/assignment
 
 ## make grade: run the autograder on the reference solution (every line should say 0).
 grade: venv
-	$(PY) -m hwlib.grade
+	$(PINNED) $(PY) -m hwlib.grade

@@ -15,3 +15,21 @@ def default_device():
     if name:
         return torch.device(name)
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def channels_last(model):
+    """``model`` with its 4-d weights in channels-last (NHWC) layout and its inputs converted on the way
+    in; returns the model.
+
+    oneDNN's CPU convolutions are fastest in that layout (MobileNetV2's forward pass about 3× faster
+    on this book's two cores). The results are the same up to the order of floating-point sums.
+    """
+    import torch
+
+    model = model.to(memory_format=torch.channels_last)
+    if not getattr(model, "_hwlib_channels_last", False):
+        model.register_forward_pre_hook(
+            lambda module, args: (args[0].contiguous(memory_format=torch.channels_last), *args[1:])
+            if args and args[0].dim() == 4 else args)
+        model._hwlib_channels_last = True
+    return model

@@ -33,6 +33,7 @@ from torch import nn
 
 from hwlib.data import data_file, locate
 from hwlib.data.store import cache_dir, matching_hash, written_atomically
+from hwlib.device import channels_last
 
 MOBILENET_MEAN = (128 / 255,) * 3
 MOBILENET_STD = (128 / 255,) * 3
@@ -184,7 +185,7 @@ def mobilenet_v2_imagenet(num_classes=None):
             module.fixed_statistics = True
     if num_classes is not None:
         model.classifier[1] = nn.Linear(model.classifier[1].in_features, num_classes)
-    return model.eval()
+    return channels_last(model).eval()
 
 
 def resnet18_imagenet():

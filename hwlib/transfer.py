@@ -6,6 +6,7 @@ not updated either), and a non-finite loss stops training with a clear error.
 """
 
 import copy
+import functools
 import time
 
 import numpy as np
@@ -42,52 +43,74 @@ def image_transforms(image_size=224, mean=MOBILENET_MEAN, std=MOBILENET_STD):
     }
 
 
-def hymenoptera_dataloaders(image_size=224, batch_size=16, seed=0, mean=MOBILENET_MEAN, std=MOBILENET_STD):
+@functools.lru_cache(maxsize=None)
+def _decoded(path, short_side):
+    """The image at ``path`` as RGB, shrunk so that its shorter side is ``short_side`` (smaller images
+    are kept), decoded once per process. JPEG's draft mode decodes big photos at a fraction of their
+    size directly, so an epoch costs crops and flips, not decoding 5-megapixel photos again."""
+    from PIL import Image
+
+    with Image.open(path) as img:
+        img.draft("RGB", (short_side, short_side))
+        img = img.convert("RGB")
+    scale = short_side / min(img.size)
+    if scale < 1:
+        img = img.resize((round(img.width * scale), round(img.height * scale)), Image.BILINEAR)
+    return img
+
+
+def hymenoptera_dataloaders(image_size=224, batch_size=16, seed=0, augment=True, mean=MOBILENET_MEAN,
+                            std=MOBILENET_STD):
     """``torchvision.datasets.ImageFolder`` loaders for the ants/bees data.
 
     Returns (dataloaders, class_names): dataloaders['train'] shuffles with a generator seeded by
-    ``seed``; dataloaders['val'] keeps a fixed order. ImageFolder skips the one non-image file of the
-    upstream archive (train/ants/imageNotFound.gif), giving 244 training and 153 validation images.
+    ``seed`` and augments (random crops and flips) unless ``augment`` is False, when it shows each
+    training image as validation images are shown (resize, centre crop), in a fixed order;
+    dataloaders['val'] keeps a fixed order. ImageFolder skips the one non-image file of the upstream
+    archive (train/ants/imageNotFound.gif), giving 244 training and 153 validation images. Each image
+    is decoded once, at the size the transforms need (see ``_decoded``).
     """
     from torchvision import datasets
 
     folder = hymenoptera_folder()
     tfms = image_transforms(image_size, mean, std)
-    sets = {split: datasets.ImageFolder(folder / split, tfms[split]) for split in ("train", "val")}
+    short_side = round(image_size * 256 / 224)
+    sets = {split: datasets.ImageFolder(folder / split, tfms["train" if split == "train" and augment else "val"],
+                                        loader=functools.partial(_load, short_side=short_side))
+            for split in ("train", "val")}
     generator = torch.Generator().manual_seed(seed)
-    loaders = {"train": torch.utils.data.DataLoader(sets["train"], batch_size=batch_size, shuffle=True,
-                                                    generator=generator),
+    loaders = {"train": torch.utils.data.DataLoader(sets["train"], batch_size=batch_size, shuffle=augment,
+                                                    generator=generator if augment else None),
                "val": torch.utils.data.DataLoader(sets["val"], batch_size=batch_size, shuffle=False)}
     return loaders, sets["train"].classes
 
 
-def zero_shot_ants_vs_bees(model, split="val", batch_size=50):
-    """How an untouched ImageNet classifier sees the ants/bees images of ``split`` (chapter 6).
+def _load(path, short_side):
+    return _decoded(str(path), short_side)
+
+
+def zero_shot_ants_vs_bees(model, dataloader):
+    """How an untouched ImageNet classifier sees the images of an ants/bees ``dataloader`` (chapter 6).
 
     ImageNet has an "ant" and a "bee" class, so the 1001-way model (hwlib.pretrained) can answer
     without any training: an image counts as an ant when its ant score beats its bee score.
-    Returns a dict over the images (ants then bees, each sorted by file name; the one GIF placeholder
-    of the archive is skipped): 'truth' (array of 'ants'/'bees'), 'says_ant' (bool array), 'top1'
-    (the highest-scoring ImageNet class index), and the class indices 'ant' and 'bee'.
+    Returns a dict over the loader's images, in its order: 'truth' (array of class names, 'ants' or
+    'bees'), 'says_ant' (bool array), 'top1' (the highest-scoring ImageNet class index), and the class
+    indices 'ant' and 'bee'.
     """
-    from PIL import Image
-
     from hwlib.pretrained import imagenet_labels
 
     labels = imagenet_labels()
     ant, bee = labels.index("ant, emmet, pismire"), labels.index("bee")
-    folder = hymenoptera_folder() / split
-    transform = image_transforms(224)["val"]
-    paths = [p for cls in ("ants", "bees") for p in sorted((folder / cls).glob("*.jp*g"))]
     device = next(model.parameters()).device
-    logits = []
+    logits, truth = [], []
     model.eval()
     with torch.no_grad():
-        for start in range(0, len(paths), batch_size):
-            batch = [transform(Image.open(p).convert("RGB")) for p in paths[start:start + batch_size]]
-            logits.append(model(torch.stack(batch).to(device)).cpu())
+        for inputs, targets in dataloader:
+            logits.append(model(inputs.to(device)).cpu())
+            truth += [dataloader.dataset.classes[t] for t in targets]
     logits = torch.cat(logits)
-    return {"truth": np.array([p.parent.name for p in paths]), "says_ant": (logits[:, ant] > logits[:, bee]).numpy(),
+    return {"truth": np.array(truth), "says_ant": (logits[:, ant] > logits[:, bee]).numpy(),
             "top1": logits.argmax(1).numpy(), "ant": ant, "bee": bee}
 
 

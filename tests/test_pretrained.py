@@ -56,7 +56,8 @@ def test_mobilenet_conversion_shapes_labels_and_determinism(mobilenet):
 
 @needs_mirror
 def test_mobilenet_knows_ants_from_bees_zero_shot(mobilenet):
-    seen = transfer.zero_shot_ants_vs_bees(mobilenet)
+    loaders, _ = transfer.hymenoptera_dataloaders()
+    seen = transfer.zero_shot_ants_vs_bees(mobilenet, loaders["val"])
     truth, says_ant = seen["truth"], seen["says_ant"]
     assert len(truth) == 153 and (truth == "ants").sum() == 70
     assert np.mean(says_ant == (truth == "ants")) > 0.9
