@@ -1,7 +1,7 @@
 """Small models assembled from the layers of ``hwlib.layers``, with their gradients.
 
-Explained in chapter 1, *Backpropagation by hand*: multiclass logistic (softmax) regression and
-the skip connection ``y = W2 σ(W1 x) + x``. Each backward pass is the chain rule applied to the
+Explained in chapter 1, *Backpropagation by hand*: multiclass logistic (softmax) regression (the
+loss of ``hwlib.models.SoftmaxClassifier``, chapter 3) and the skip connection ``y = W2 σ(W1 x) + x``. Each backward pass is the chain rule applied to the
 layer backward passes, in reverse order of the forward pass.
 """
 
@@ -30,9 +30,11 @@ def softmax_regression_loss(x, w, b, y):
     - grads: (dx, dw, db), shapes of x, w, b; per example ``ds = p - onehot(y)``,
       ``dw = x^T ds``, ``db = Σ ds``, ``dx = ds w^T`` (averaged over the batch)
     """
+    # BEGIN SOLUTION
     scores, cache = fc_forward(x, w, b)
     loss, dscores = softmax_loss(scores, y)
     return loss, fc_backward(dscores, cache)
+    # END SOLUTION
 
 
 def residual_forward(x, w1, w2):

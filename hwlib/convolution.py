@@ -91,6 +91,26 @@ def conv2d_full(a, b):
     return conv2d_valid(padded, b)
 
 
+def padded_slice(m, i, j, k, l):
+    """The appendix's slice ``(m)_{i,j}^{k,l}`` (1-based, both ends included): rows i..k and columns
+    j..l of ``m``, reading entries outside ``m`` as 0.
+
+    Inputs: m of shape (H, W); i <= k and j <= l, any integers (they may lie outside m).
+    Returns an array of shape (k-i+1, l-j+1), m's dtype. Chapter 2 writes the local Jacobians of
+    filtering with it.
+    """
+    m = _two_d("m", m)
+    if k < i or l < j:
+        raise ValueError(f"a slice needs i <= k and j <= l, got rows {i}..{k} and columns {j}..{l}")
+    out = np.zeros((k - i + 1, l - j + 1), dtype=m.dtype)
+    rows = slice(max(i, 1), min(k, m.shape[0]) + 1)
+    cols = slice(max(j, 1), min(l, m.shape[1]) + 1)
+    if rows.start < rows.stop and cols.start < cols.stop:
+        out[rows.start - i:rows.stop - i, cols.start - j:cols.stop - j] = m[rows.start - 1:rows.stop - 1,
+                                                                            cols.start - 1:cols.stop - 1]
+    return out
+
+
 def conv1d_matrix(w, n, pad=0):
     """The matrix M with ``M @ x == filt(zero-pad(x, pad), w)`` for 1-D x of length n (filtering, no flip).
 

@@ -136,3 +136,13 @@ def test_conv1d_matrix_is_filtering():
         np.testing.assert_allclose(conv1d_matrix(w, n, pad) @ x, expect, atol=1e-12)
     with pytest.raises(ValueError, match="longer"):
         conv1d_matrix(np.ones(5), 2)
+
+
+def test_padded_slice_is_the_appendix_notation():
+    from hwlib.convolution import padded_slice
+    m = np.arange(1.0, 13.0).reshape(3, 4)
+    np.testing.assert_array_equal(padded_slice(m, 2, 2, 3, 3), [[6, 7], [10, 11]])      # inside
+    np.testing.assert_array_equal(padded_slice(m, 0, 4, 1, 5), [[0, 0], [4, 0]])        # zero outside
+    assert padded_slice(m, -5, -5, -4, -4).tolist() == [[0, 0], [0, 0]]                 # wholly outside
+    with pytest.raises(ValueError, match="i <= k"):
+        padded_slice(m, 3, 1, 2, 1)

@@ -15,6 +15,7 @@ convolution. This keeps every unit's pre-activation of order 1 regardless of the
 import numpy as np
 
 from hwlib import layers
+from hwlib.blocks import softmax_regression_loss
 
 _POOL = {"pool_height": 2, "pool_width": 2, "stride": 2}
 
@@ -71,15 +72,18 @@ class SoftmaxClassifier(_Classifier):
                        "b": uniform_fan_in(rng, (num_classes,), input_dim, self.dtype)}
 
     def loss(self, X, y=None):
-        """Scores (N, C) if y is None, else (loss, grads). X: (N, D) or (N, d1, ..., dk) with Πd = D."""
+        """Scores (N, C) if y is None, else (loss, grads). X: (N, D) or (N, d1, ..., dk) with Πd = D.
+
+        Explained in chapter 3, "Softmax regression": the loss is hwlib.blocks.softmax_regression_loss
+        plus the L2 penalty; grads has the keys 'W' and 'b'.
+        """
         X = self._check_input(X, self.input_shape)
-        scores, cache = layers.fc_forward(X, self.params["W"], self.params["b"])
+        # BEGIN SOLUTION
         if y is None:
-            return scores
-        loss, dscores = layers.softmax_loss(scores, y)
-        grads = {}
-        _, grads["W"], grads["b"] = layers.fc_backward(dscores, cache)
-        return self._add_l2(loss, grads, ("W",))
+            return layers.fc_forward(X, self.params["W"], self.params["b"])[0]
+        loss, (_, dw, db) = softmax_regression_loss(X.reshape(len(X), -1), self.params["W"], self.params["b"], y)
+        return self._add_l2(loss, {"W": dw, "b": db}, ("W",))
+        # END SOLUTION
 
 
 class TwoLayerNet(_Classifier):
