@@ -1,12 +1,13 @@
 """Convolution forward+backward: hwlib (im2col + matmul) vs torch.nn.functional.conv2d vs explicit loops.
 
-Usage: python bench/conv_bench.py [--threads N] [--repeats R] [--no-naive]
+Usage: python bench/conv_bench.py [--threads N] [--repeats R] [--no-naive] [--record]
 
 Prints one row per shape: milliseconds per forward+backward for each implementation, hwlib's
 slowdown relative to torch, achieved GFLOP/s (2·N·F·C·HH·WW·H'·W' flops per pass, three passes)
 against numpy's own matmul GFLOP/s on this machine, and the peak memory numpy allocates during
 hwlib's forward+backward (the im2col windows and padded gradients, measured with tracemalloc).
-torch and numpy run with the same thread count.
+torch and numpy run with the same thread count. With --record the table is also written to
+book/results/conv_bench.json, which chapter 4 shows (so the page never carries typed timings).
 """
 
 import argparse
@@ -28,6 +29,7 @@ def _parse():
     p.add_argument("--threads", type=int, default=os.cpu_count())
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--no-naive", action="store_true", help="skip the (slow) explicit-loop version")
+    p.add_argument("--record", action="store_true", help="also write book/results/conv_bench.json")
     return p.parse_args()
 
 
@@ -63,6 +65,7 @@ def matmul_gflops(repeats):
 def main():
     rng = np.random.default_rng(0)
     peak = matmul_gflops(ARGS.repeats)
+    rows = []
     print(f"threads: {ARGS.threads}   numpy {np.__version__}   torch {torch.__version__}   "
           f"numpy float32 matmul (2048²): {peak:.1f} GFLOP/s")
     header = (f"{'x shape':>18} {'w shape':>16} | {'hwlib ms':>9} {'torch ms':>9} {'hwlib/torch':>11} "
@@ -103,6 +106,26 @@ def main():
         print(f"{str(xs):>18} {str(ws):>16} | {t_ours * 1e3:9.1f} {t_torch * 1e3:9.1f} {t_ours / t_torch:11.2f} "
               f"{naive_s:8.1f} {speedup:7.0f}x | {gflops:13.1f} {100 * gflops / peak:10.0f}% | {peak_mib:8.1f}")
         sys.stdout.flush()
+        rows.append({"x": list(xs), "w": list(ws), "hwlib_ms": t_ours * 1e3, "torch_ms": t_torch * 1e3,
+                     "naive_s": naive_s, "gflops": gflops, "peak_mib": peak_mib})
+    if ARGS.record:
+        record(rows, peak)
+
+
+def record(rows, peak):
+    import json
+    import platform
+    from pathlib import Path
+
+    from hwlib.reproducible import describe
+
+    path = Path(__file__).resolve().parents[1] / "book" / "results" / "conv_bench.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {"command": f"python bench/conv_bench.py --threads {ARGS.threads} --repeats {ARGS.repeats}",
+            "machine": f"{platform.machine()}, {os.cpu_count()} cores, {describe()}",
+            "threads": ARGS.threads, "matmul_gflops": peak, "rows": rows}
+    path.write_text(json.dumps(data, indent=1) + "\n")
+    print(f"recorded {path}")
 
 
 if __name__ == "__main__":

@@ -87,6 +87,15 @@ class ChapterResults:
         return self.path
 
 
+def recorded(name, results_dir=None):
+    """The record a benchmark script wrote to ``book/results/<name>.json`` (a dict), for chapters that
+    show measurements they do not make themselves (e.g. ``bench/conv_bench.py --record``)."""
+    path = Path(results_dir or RESULTS_DIR) / f"{name}.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} is missing: run the script that records it (see its 'command')")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
 def _fill(template, values):
     try:
         return template.format(**values)

@@ -142,29 +142,35 @@ class ConvNet(_Classifier):
     - filter_size: k, the filters are k×k
     - hidden_dim: units of the hidden fully-connected layer
     - num_classes, reg, dtype, seed: as for TwoLayerNet
+    - init: 'uniform' (default): weights and biases from U(-1/√fan_in, 1/√fan_in); 'normal': weights
+      from N(0, weight_scale²) and zero biases, the start of the previous homework (chapter 4
+      compares the two)
 
     Parameters: W1 (F, C, k, k), b1 (F,), W2 (F·H2·W2, hidden), b2 (hidden,), W3 (hidden, classes), b3 (classes,)
     where H2 = (H-k+1)//2 and W2 = (W-k+1)//2.
     """
 
     def __init__(self, input_dim=(1, 28, 28), num_filters=32, filter_size=5, hidden_dim=100, num_classes=10,
-                 reg=0.0, dtype=np.float32, seed=0):
+                 reg=0.0, dtype=np.float32, seed=0, init="uniform", weight_scale=1e-3):
         super().__init__(reg, dtype)
         c, h, w = input_dim
         if filter_size > min(h, w) or (h - filter_size + 1) < 2 or (w - filter_size + 1) < 2:
             raise ValueError(f"a {filter_size}×{filter_size} filter and 2×2 pooling do not fit images of {input_dim}")
+        if init not in ("uniform", "normal"):
+            raise ValueError(f"init must be 'uniform' or 'normal', got {init!r}")
         rng = np.random.default_rng(seed)
         self.input_shape = tuple(input_dim)
         pooled = num_filters * ((h - filter_size + 1) // 2) * ((w - filter_size + 1) // 2)
-        conv_fan_in = c * filter_size * filter_size
-        self.params = {
-            "W1": uniform_fan_in(rng, (num_filters, c, filter_size, filter_size), conv_fan_in, self.dtype),
-            "b1": uniform_fan_in(rng, (num_filters,), conv_fan_in, self.dtype),
-            "W2": uniform_fan_in(rng, (pooled, hidden_dim), pooled, self.dtype),
-            "b2": uniform_fan_in(rng, (hidden_dim,), pooled, self.dtype),
-            "W3": uniform_fan_in(rng, (hidden_dim, num_classes), hidden_dim, self.dtype),
-            "b3": uniform_fan_in(rng, (num_classes,), hidden_dim, self.dtype),
-        }
+        shapes = {"W1": ((num_filters, c, filter_size, filter_size), c * filter_size * filter_size),
+                  "W2": ((pooled, hidden_dim), pooled), "W3": ((hidden_dim, num_classes), hidden_dim)}
+        self.params = {}
+        for k, (name, (shape, fan_in)) in enumerate(shapes.items(), start=1):
+            if init == "uniform":
+                self.params[name] = uniform_fan_in(rng, shape, fan_in, self.dtype)
+                self.params[f"b{k}"] = uniform_fan_in(rng, shape[:1] if k == 1 else shape[-1:], fan_in, self.dtype)
+            else:   # the previous homework's (and cs231n's) start: small Gaussian weights, zero biases
+                self.params[name] = (weight_scale * rng.standard_normal(shape)).astype(self.dtype)
+                self.params[f"b{k}"] = np.zeros(shape[:1] if k == 1 else shape[-1:], self.dtype)
 
     def loss(self, X, y=None):
         """Scores (N, classes) if y is None, else (loss, grads). X: (N, C, H, W) of the model's dtype."""
