@@ -76,6 +76,14 @@ class History:
     def total_seconds(self):
         return sum(self.seconds)
 
+    def first(self, steps):
+        """A copy with the first ``steps`` steps only (and the evaluations made within them), e.g. to
+        compare the start of two runs."""
+        kept = sum(1 for it in self.checkpoint_iters if it <= steps)
+        return History(self.monitor, self.mode, self.per_epoch, self.loss[:steps], self.lr[:steps],
+                       self.checkpoint_iters[:kept], {k: v[:kept] for k, v in self.metrics.items()},
+                       self.seconds[:kept])
+
     def to_dict(self):
         """Plain lists and numbers (for JSON)."""
         return asdict(self)

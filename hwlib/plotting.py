@@ -79,27 +79,33 @@ def plot_history(histories, title="", smooth=50, log_loss=False):
 
     runs = histories if isinstance(histories, dict) else {"": histories}
     other = sorted({m for h in runs.values() for m in h.metrics if not m.endswith("loss")})
+    # one run: a colour per metric; several: a colour per run and a line style per metric
+    metric_colors = {name: f"C{k + 1}" for k, name in enumerate(sorted({m for h in runs.values()
+                                                                        for m in h.metrics}))}
     fig, axes = plt.subplots(1, 2 if other else 1, figsize=(10 if other else 6.5, 3.8), squeeze=False)
     ax_loss = axes[0, 0]
     styles = {"train": "--", "val": "-", "test": ":"}
     for k, (label, h) in enumerate(runs.items()):
-        color, prefix = f"C{k}", f"{label}, " if label else ""
+        prefix = f"{label}, " if label else ""
+
+        def color(metric, k=k):
+            return metric_colors[metric] if len(runs) == 1 else f"C{k}"
         steps = np.arange(1, len(h.loss) + 1)
         if len(runs) == 1:
             ax_loss.plot(steps, h.loss, color="0.75", lw=0.6, label="every step")
         smoothed = moving_average(h.loss, smooth)
-        ax_loss.plot(steps[len(steps) - len(smoothed):], smoothed, color=color,
+        ax_loss.plot(steps[len(steps) - len(smoothed):], smoothed, color="C0" if len(runs) == 1 else f"C{k}",
                      label=f"{prefix}mean of {min(smooth, len(h.loss))} steps")
         for name, values in h.metrics.items():
             if name.endswith("loss"):
-                ax_loss.plot(h.checkpoint_iters, values, styles.get(name.split("_")[0], "-") + "o", color=color,
-                             ms=4, label=f"{prefix}{name}")
+                ax_loss.plot(h.checkpoint_iters, values, styles.get(name.split("_")[0], "-") + "o",
+                             color=color(name), ms=4, label=f"{prefix}{name}")
         if other:
             x = np.arange(1, len(h.checkpoint_iters) + 1) if h.per_epoch else h.checkpoint_iters
             for name in other:
                 if name in h.metrics:
-                    axes[0, 1].plot(x, h.metrics[name], styles.get(name.split("_")[0], "-") + "o", color=color,
-                                    ms=4, label=f"{prefix}{name}")
+                    axes[0, 1].plot(x, h.metrics[name], styles.get(name.split("_")[0], "-") + "o",
+                                    color=color(name), ms=4, label=f"{prefix}{name}")
     ax_loss.set(xlabel="step", ylabel="loss", title="training loss", yscale="log" if log_loss else "linear")
     ax_loss.legend(fontsize=7)
     if other:

@@ -28,6 +28,15 @@ def glue(key, text):
     myst_glue(key, text, display=False)
 
 
+def spread(values, fmt="{:.3f}"):
+    """One value as itself; several (one per seed) as their mean and range: '0.497 (0.476–0.514)'."""
+    values = [float(v) for v in values]
+    if len(values) == 1:
+        return fmt.format(values[0])
+    mean = sum(values) / len(values)
+    return f"{fmt.format(mean)} ({fmt.format(min(values))}–{fmt.format(max(values))})"
+
+
 def minutes(seconds):
     """A duration as the book prints it, e.g. '2.4 min' (nbval masks durations when it compares)."""
     return f"{seconds / 60:.1f} min"
@@ -51,14 +60,13 @@ class ChapterResults:
                 glue(f"full_{key}", text)
 
     def report(self, key, value, fmt="{:.3f}"):
-        """Format ``value`` with ``fmt`` (a format string or a function), glue and remember it; returns
-        the text. At full scale it is glued as ``full_<key>`` too, for the pages' full-scale sentences."""
+        """Format ``value`` with ``fmt`` (a format string or a function), glue and remember it. At full
+        scale it is glued as ``full_<key>`` too, for the pages' full-scale sentences."""
         text = fmt(value) if callable(fmt) else fmt.format(value)
         self.values[key] = text
         glue(key, text)
         if full_scale():
             glue(f"full_{key}", text)
-        return text
 
     def table(self, rows, first_column=""):
         """A Markdown table of both scales, one row per ``(label, template)``.

@@ -65,7 +65,8 @@ class MaskedAttention(nn.Module):
             raise ValueError(f"sequence length {T} exceeds block_size {self.block_size}")
         # BEGIN SOLUTION
         q, k, v = (self._heads(f(x), B, T) for f in (self.query, self.key, self.value))
-        scores = (q @ k.transpose(-2, -1)) / math.sqrt(C // self.n_head)         # (B, nh, T, T)
+        # q·k/√d: scaling q (T·d numbers) is cheaper than scaling the scores (T·T numbers)
+        scores = (q / math.sqrt(C // self.n_head)) @ k.transpose(-2, -1)         # (B, nh, T, T)
         scores = scores.masked_fill(~self.mask[:T, :T], float("-inf"))            # no looking ahead
         weights = F.softmax(scores, dim=-1)
         if self.keep_attention:

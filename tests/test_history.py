@@ -14,6 +14,8 @@ def test_steps_checkpoints_and_the_best_evaluation():
     assert h.checkpoint_iters == [2, 4, 6] and h.lr == [1e-3] * 6 and h.total_seconds == pytest.approx(4.5)
     assert (h.best_index, h.best_epoch, h.best_value) == (1, 2, 0.7) and h.last("val_loss") == 0.8
     assert History.from_dict(h.to_dict()) == h
+    start = h.first(4)
+    assert start.loss == h.loss[:4] and start.checkpoint_iters == [2, 4] and start.metrics["val_loss"] == [0.9, 0.7]
 
 
 def test_ties_keep_the_first_and_metrics_must_stay_the_same():

@@ -17,7 +17,8 @@ def glued(monkeypatch):
 def test_full_scale_run_saves_and_ci_run_shows_both(tmp_path, monkeypatch, glued):
     monkeypatch.setenv("HWLIB_FULL", "1")
     full = results.ChapterResults("07_toy", results_dir=tmp_path)
-    assert full.report("test_acc", 0.98765) == "0.988"
+    full.report("test_acc", 0.98765)
+    assert full.values["test_acc"] == "0.988"
     full.report("minutes", 150, results.minutes)
     assert glued == {"test_acc": "0.988", "full_test_acc": "0.988", "minutes": "2.5 min", "full_minutes": "2.5 min"}
     path = full.save()
@@ -39,3 +40,8 @@ def test_without_a_results_file_the_full_column_says_so(tmp_path, monkeypatch, g
     ci = results.ChapterResults("01_none", results_dir=tmp_path)
     ci.report("x", 1, "{:d}")
     assert ci.full == {} and "| x | 1 | not recorded |" in ci.table([("x", "{x}")]).data
+
+
+def test_spread_over_seeds():
+    assert results.spread([0.5]) == "0.500"
+    assert results.spread([0.476, 0.514, 0.501], "{:.2f}") == "0.50 (0.48–0.51)"
