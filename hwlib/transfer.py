@@ -293,14 +293,23 @@ def predict(model, dataloader, device=None):
     return np.concatenate(preds), np.concatenate(trues)
 
 
+def to_displayable(images, mean=MOBILENET_MEAN, std=MOBILENET_STD):
+    """Normalized images (N, 3, H, W) back to pixels in [0, 1] for imshow: a numpy (N, H, W, 3) array."""
+    mean_t, std_t = torch.tensor(mean)[:, None, None], torch.tensor(std)[:, None, None]
+    return (images.detach().cpu() * std_t + mean_t).clamp(0, 1).permute(0, 2, 3, 1).numpy()
+
+
 def visualize_model(model, dataloader, class_names, num_images=6, mean=MOBILENET_MEAN, std=MOBILENET_STD,
                     title=""):
     """A figure of the first ``num_images`` images of ``dataloader`` with predicted and true labels.
 
-    Correct predictions are titled in green, wrong ones in red. Returns the matplotlib Figure.
+    Explained in chapter 6, *Transfer learning* ("Predictions"). Runs the model in eval mode on the
+    images, and titles each with "predicted: ... / true: ...", correct ones in green and wrong ones
+    in red. Returns the matplotlib Figure.
     """
     import matplotlib.pyplot as plt
 
+    # BEGIN SOLUTION
     device = next(model.parameters()).device
     model.eval()
     images, labels = [], []
@@ -315,19 +324,17 @@ def visualize_model(model, dataloader, class_names, num_images=6, mean=MOBILENET
     ncols = min(num_images, 6)
     nrows = -(-num_images // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(2.2 * ncols, 2.5 * nrows), squeeze=False)
-    mean_t, std_t = torch.tensor(mean)[:, None, None], torch.tensor(std)[:, None, None]
     for ax in axes.flat:
         ax.axis("off")
-    for k in range(len(images)):
-        ax = axes.flat[k]
-        ax.imshow((images[k].cpu() * std_t + mean_t).clamp(0, 1).permute(1, 2, 0).numpy())
-        ok = preds[k] == labels[k]
-        ax.set_title(f"predicted: {class_names[preds[k]]}\ntrue: {class_names[labels[k]]}", fontsize=9,
-                     color="darkgreen" if ok else "crimson")
+    for ax, pixels, pred, true in zip(axes.flat, to_displayable(images, mean, std), preds, labels):
+        ax.imshow(pixels)
+        ax.set_title(f"predicted: {class_names[pred]}\ntrue: {class_names[true]}", fontsize=9,
+                     color="darkgreen" if pred == true else "crimson")
     if title:
         fig.suptitle(title)
     fig.tight_layout()
     return fig
+    # END SOLUTION
 
 
 def parameter_groups(model, head_lr, backbone_lr):
