@@ -19,7 +19,7 @@ FOREIGN_KERNELS := OPENBLAS_CORETYPE=Sandybridge NPY_DISABLE_CPU_FEATURES=X86_V3
 	ATEN_CPU_CAPABILITY=default MKL_CBWR=AVX ONEDNN_MAX_CPU_ISA=AVX
 TIMINGS := _build/stage-timings.txt
 
-.PHONY: venv book test unit nbval foreign regressions site browser execute clean assignment autograder grade
+.PHONY: venv book test unit nbval foreign regressions site browser execute clean assignment autograder grade record
 
 $(STAMP): requirements.txt pyproject.toml
 	python3 -m venv $(VENV)
@@ -66,8 +66,16 @@ clean:
 
 ## make assignment: the student version in dist/assignment/ (solutions -> TODOs, graded outputs cleared).
 assignment: venv
-	$(PY) -m hwlib.assignment dist/assignment
+	$(PY) book/_assignment/build.py dist/assignment
+
+## make autograder: dist/autograder.zip for Gradescope (the grader and every recorded case).
+autograder: venv
+	$(PY) book/_assignment/autograder.py dist/autograder.zip
 
 ## make grade: run the autograder on the reference solution (every line should say 0).
 grade: venv
 	$(PINNED) $(PY) -m hwlib.grade
+
+## make record: re-record the grader's expected outputs from the reference (after changing a check).
+record: venv
+	$(PINNED) $(PY) -m hwlib.grade --record

@@ -56,8 +56,10 @@ def filt2d(a, b):
     a, b = _two_d("a", a), _two_d("b", b)
     same_dtype(a=a, b=b)
     _require_kernel_fits(a, b)
+    # BEGIN SOLUTION
     windows = sliding_window_view(a, b.shape)               # (m-k+1, n-l+1, k, l), a view
     return np.tensordot(windows, b, axes=([2, 3], [0, 1]))
+    # END SOLUTION
 
 
 def conv2d_valid(a, b):
@@ -72,7 +74,9 @@ def conv2d_valid(a, b):
       ``out[i, j] = Σ_{p,q} a[i+p, j+q] b[k-1-p, l-1-q]``
     """
     b = _two_d("b", b)
+    # BEGIN SOLUTION
     return filt2d(a, b[::-1, ::-1])
+    # END SOLUTION
 
 
 def conv2d_full(a, b):
@@ -86,9 +90,11 @@ def conv2d_full(a, b):
     - out: array of shape (m+k-1, n+l-1), same dtype
     """
     a, b = _two_d("a", a), _two_d("b", b)
+    # BEGIN SOLUTION
     k, l = b.shape
     padded = np.pad(a, ((k - 1, k - 1), (l - 1, l - 1)))
     return conv2d_valid(padded, b)
+    # END SOLUTION
 
 
 def padded_slice(m, i, j, k, l):
@@ -127,9 +133,11 @@ def conv1d_matrix(w, n, pad=0):
     rows = n + 2 * pad - w.size + 1
     if rows < 1:
         raise ValueError(f"kernel of length {w.size} is longer than the padded input ({n} + 2·{pad})")
+    # BEGIN SOLUTION
     offset = np.arange(n)[None, :] + pad - np.arange(rows)[:, None]       # j + pad - i
     inside = (offset >= 0) & (offset < w.size)
     return np.where(inside, w[np.clip(offset, 0, w.size - 1)], np.zeros((), w.dtype))
+    # END SOLUTION
 
 
 # ----------------------------------------------------------------------------------------------
@@ -149,10 +157,12 @@ def im2col(x, hh, ww):
       order of ``w.reshape(F, -1)`` -- so ``w.reshape(F, -1) @ cols`` is Σ_c X[n,c] ⊛filt K[f,c]
       at every (n, i, j).
     """
+    # BEGIN SOLUTION
     windows = sliding_window_view(x, (hh, ww), axis=(2, 3))  # (N, C, H', W', hh, ww), a view
     n, c, ho, wo = windows.shape[:4]
     # (c, p, q) down, (n, i, j) across; the copy reads rows of W' contiguous pixels, so it is fast.
     return windows.transpose(1, 4, 5, 0, 2, 3).reshape(c * hh * ww, n * ho * wo)
+    # END SOLUTION
 
 
 def col2im(cols, x_shape, hh, ww):
@@ -166,6 +176,7 @@ def col2im(cols, x_shape, hh, ww):
     - x: array of shape (N, C, H, W), same dtype; a pixel covered by several windows receives the
       sum of their entries. For the 1-D case this is ``M.T @ y`` of chapter 2.
     """
+    # BEGIN SOLUTION
     n, c, h, w = x_shape
     ho, wo = h - hh + 1, w - ww + 1
     blocks = cols.reshape(c, hh, ww, n, ho, wo)
@@ -176,6 +187,7 @@ def col2im(cols, x_shape, hh, ww):
         for q in range(ww):
             out[:, :, p:p + ho, q:q + wo] += blocks[:, p, q]
     return np.ascontiguousarray(out.transpose(1, 0, 2, 3))
+    # END SOLUTION
 
 
 def _check_conv_inputs(x, w):
@@ -201,7 +213,10 @@ def conv_forward(x, w):
     Returns a tuple of:
     - out: output of shape (N, F, H-HH+1, W-WW+1), same dtype,
       ``out[n, f] = Σ_c x[n, c] ⊛filt w[f, c]``
-    - cache: (x, w, cols) for conv_backward
+    - cache: (x, w, cols) for conv_backward: the inputs themselves (not copies) and
+      ``cols = im2col(x, HH, WW)``, shape (C·HH·WW, N·H'·W'). A backward pass may ignore cols.
+
+    Explained in chapter 2, *Convolution, derived* (the layer and im2col).
     """
     x, w = _check_conv_inputs(x, w)
     # BEGIN SOLUTION
@@ -218,7 +233,9 @@ def conv_backward(dout, cache):
 
     Inputs:
     - dout: upstream derivative dL/dY of shape (N, F, H', W'), same dtype as x
-    - cache: the cache returned by conv_forward
+    - cache: (x, w, cols) as conv_forward returns it
+
+    Explained in chapter 2, *Convolution, derived* (the appendix's claims and the layer).
 
     Returns a tuple of:
     - dx: dL/dX of shape (N, C, H, W), ``dx[n, c] = Σ_f w[f, c] ⊛full dout[n, f]``

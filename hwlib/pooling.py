@@ -43,7 +43,11 @@ def max_pool_forward(x, pool_param):
 
     Returns a tuple of:
     - out: shape (N, C, H', W') with H' = (H-ph)//s + 1, W' = (W-pw)//s + 1, same dtype
-    - cache: (x shape, dtype, argmax offset p·pw + q inside each window, pool sizes)
+    - cache: (x.shape, x.dtype, arg, (ph, pw, s)) where arg, of shape (N, C, H', W') and an
+      integer dtype, holds for each window the offset ``p·pw + q`` of its maximum inside the window
+      (row p, column q); when several inputs tie, the first in row-major order
+
+    Explained in chapter 2, *Convolution, derived* ("Pooling").
     """
     x, windows, (ph, pw, s) = _pool_setup(x, pool_param)
     # BEGIN SOLUTION
@@ -68,7 +72,7 @@ def max_pool_backward(dout, cache):
 
     Inputs:
     - dout: upstream derivative of shape (N, C, H', W')
-    - cache: from max_pool_forward
+    - cache: (x.shape, x.dtype, arg, (ph, pw, s)) as max_pool_forward returns it
 
     Returns:
     - dx: shape (N, C, H, W), same dtype as x. Overlapping windows add their contributions.

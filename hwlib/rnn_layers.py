@@ -78,6 +78,7 @@ def rnn_step_backward(dnext_h, cache):
 
     Inputs:
     - dnext_h: derivative of the loss with respect to next_h, shape (N, H)
+    - cache: (x, prev_h, Wx, Wh, next_h) as rnn_step_forward returns it
 
     Returns a tuple (dx (N, D), dprev_h (N, H), dWx (D, H), dWh (H, H), db (H,)). With
     a = x Wx + prev_h Wh + b, da = dnext_h · (1 − next_h²) because tanh' = 1 − tanh².
@@ -101,7 +102,7 @@ def rnn_forward(x, h0, Wx, Wh, b):
 
     Returns a tuple of:
     - h: hidden states of all timesteps, shape (N, T, H), same dtype
-    - cache: what rnn_backward needs
+    - cache: the list of the T step caches of rnn_step_forward, in time order
     """
     x, h0 = _check_sequence(x, h0, Wx, Wh, b, 1)
     # BEGIN SOLUTION
@@ -122,6 +123,7 @@ def rnn_backward(dh, cache):
     Inputs:
     - dh: upstream derivatives of every hidden state, shape (N, T, H). (The loss reaches h_t directly
       through dh[:, t] and indirectly through h_{t+1}; the loop adds the two.)
+    - cache: the list of T step caches that rnn_forward returns
 
     Returns a tuple (dx (N, T, D), dh0 (N, H), dWx (D, H), dWh (H, H), db (H,)).
     """
@@ -142,7 +144,8 @@ def lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b):
 
     Returns a tuple of:
     - next_h, next_c: shape (N, H), same dtype
-    - cache: what lstm_step_backward needs
+    - cache: (x, prev_h, prev_c, Wx, Wh, i, f, o, g, tanh_c): the inputs, the gate activations
+      i, f, o (sigmoids) and g (tanh), and tanh(next_c), each (N, H)
     """
     x, prev_h, Wx, Wh, b = _check_cell(x, prev_h, Wx, Wh, b, 4)
     prev_c = float_array("prev_c", prev_c)
@@ -165,6 +168,7 @@ def lstm_step_backward(dnext_h, dnext_c, cache):
 
     Inputs:
     - dnext_h, dnext_c: derivatives with respect to next_h and next_c, shape (N, H)
+    - cache: (x, prev_h, prev_c, Wx, Wh, i, f, o, g, tanh_c) as lstm_step_forward returns it
 
     Returns a tuple (dx (N, D), dprev_h (N, H), dprev_c (N, H), dWx (D, 4H), dWh (H, 4H), db (4H,)).
     """
@@ -191,7 +195,7 @@ def lstm_forward(x, h0, Wx, Wh, b):
 
     Returns a tuple of:
     - h: hidden states of all timesteps, shape (N, T, H), same dtype
-    - cache: what lstm_backward needs
+    - cache: the list of the T step caches of lstm_step_forward, in time order
     """
     x, h0 = _check_sequence(x, h0, Wx, Wh, b, 4)
     # BEGIN SOLUTION
@@ -211,6 +215,7 @@ def lstm_backward(dh, cache):
 
     Inputs:
     - dh: upstream derivatives of every hidden state, shape (N, T, H)
+    - cache: the list of T step caches that lstm_forward returns
 
     Returns a tuple (dx (N, T, D), dh0 (N, H), dWx (D, 4H), dWh (H, 4H), db (4H,)).
     """
@@ -270,7 +275,11 @@ def word_embedding_forward(x, W):
 
 def word_embedding_backward(dout, cache):
     """Backward pass of word_embedding_forward: each row of dW sums the dout of every position that
-    used that word (``np.add.at``, because a word can occur many times in a batch).
+    used that word (a word can occur many times in a batch).
+
+    Inputs:
+    - dout: upstream derivative of shape (N, T, D)
+    - cache: (x, W.shape, W.dtype) as word_embedding_forward returns it
 
     Returns:
     - dW: shape (V, D), same dtype as W
@@ -311,7 +320,13 @@ def temporal_fc_forward(x, w, b):
 def temporal_fc_backward(dout, cache):
     """Backward pass of temporal_fc_forward.
 
-    Returns a tuple (dx (N, T, D), dw (D, M), db (M,)).
+    Inputs:
+    - dout: upstream derivative of shape (N, T, M)
+    - cache: (x, w) as temporal_fc_forward returns it
+
+    Returns a tuple (dx (N, T, D), dw (D, M), db (M,)), dtypes of x and w.
+
+    Explained in chapter 5, *Image captioning* ("The layers, and their gradients").
     """
     x, w = cache
     dout = float_array("dout", dout)

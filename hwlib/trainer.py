@@ -91,12 +91,19 @@ def run(model, train_data, config):
       ``config.batch_size`` random rows
     - config: a TrainConfig
 
+    Every step sets the learning rate of every parameter group to ``learning_rate_at(step, config)``
+    (linear warm-up, then cosine decay to ``min_lr``), draws a batch of random rows, and takes one
+    optimizer step (``_optimizer``: AdamW; gradients clipped to ``grad_clip`` if set). torch and the
+    batch draws are seeded with ``config.seed``, so a run is reproducible.
+
     Returns a History (``hwlib.history``, per_epoch False):
     - ``loss``, ``lr``: per step
     - ``checkpoint_iters``, ``seconds`` and ``metrics`` (one list per key of ``eval_fn``'s dict):
       at every evaluation, i.e. every ``eval_interval`` steps and after the last step
 
     Raises FloatingPointError as soon as a training loss is NaN or infinite.
+
+    Explained in chapter 7, *Transformers* ("Multiplication").
     """
     X, Y = train_data
     if len(X) != len(Y) or len(X) == 0:

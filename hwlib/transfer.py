@@ -137,7 +137,14 @@ def replace_head(model, num_classes, seed=0):
 
 
 def finetune(model, num_classes, seed=0):
-    """Fine-tuning: keep the pretrained weights as the starting point, new head, train everything."""
+    """Fine-tuning: keep the pretrained weights as the starting point, new head, train everything.
+
+    Replaces the final Linear layer (``model.classifier[1]`` for MobileNetV2) by a new one with
+    ``num_classes`` outputs (``replace_head(model, num_classes, seed)``) and makes every parameter
+    trainable (``requires_grad`` True). Returns the same model object.
+
+    Explained in chapter 6, *Transfer learning* ("Three ways to train").
+    """
     # BEGIN SOLUTION
     model = replace_head(model, num_classes, seed)
     for p in model.parameters():
@@ -147,7 +154,14 @@ def finetune(model, num_classes, seed=0):
 
 
 def freeze(model, num_classes, seed=0):
-    """Feature extraction: freeze every pretrained weight; only the new final layer is trained."""
+    """Feature extraction: freeze every pretrained weight; only the new final layer is trained.
+
+    Sets ``requires_grad`` False on every existing parameter, then replaces the final Linear layer
+    by a new one with ``num_classes`` outputs (``replace_head(model, num_classes, seed)``), whose
+    parameters do require gradients. Returns the same model object.
+
+    Explained in chapter 6, *Transfer learning* ("Frozen backbone").
+    """
     # BEGIN SOLUTION
     for p in model.parameters():
         p.requires_grad_(False)

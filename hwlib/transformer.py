@@ -58,6 +58,17 @@ class MaskedAttention(nn.Module):
         return x.view(B, T, self.n_head, self.n_embd // self.n_head).transpose(1, 2)
 
     def forward(self, x):
+        """Causal multi-head attention of x (B, T, C) -> (B, T, C), x's dtype and device.
+
+        Project x to queries, keys and values (``self.query``, ``self.key``, ``self.value``), split
+        each into n_head heads of size C / n_head, score every query against every key scaled by
+        1/√(head size), hide the future (``self.mask[:T, :T]`` is True where a query may look),
+        softmax over the keys, apply ``self.attn_dropout``, mix the values, put the heads side by
+        side again and apply ``self.proj`` and ``self.out_dropout``. With ``keep_attention`` set,
+        store the weights (B, n_head, T, T), detached, in ``self.attention``.
+
+        Explained in chapter 7, *Transformers* ("Attention, on a small example").
+        """
         if x.dim() != 3 or x.shape[-1] != self.n_embd:
             raise ValueError(f"x must have shape (B, T, {self.n_embd}), got {tuple(x.shape)}")
         B, T, C = x.shape
@@ -81,13 +92,16 @@ def fused_attention(attn, x):
     """What ``attn(x)`` computes, with PyTorch's fused ``scaled_dot_product_attention`` (no dropout).
 
     Uses attn's projections and heads; the referee that chapter 7, the tests and the bench compare
-    the written-out MaskedAttention with. x: (B, T, C) -> (B, T, C).
+    the written-out MaskedAttention with. x: (B, T, C) -> (B, T, C). (It computes what students
+    write in MaskedAttention.forward, so the student version strips its body too.)
     """
+    # BEGIN SOLUTION
     B, T, C = x.shape
     q, k, v = (f(x).view(B, T, attn.n_head, C // attn.n_head).transpose(1, 2)     # (B, nh, T, hs)
                for f in (attn.query, attn.key, attn.value))
     y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
     return attn.proj(y.transpose(1, 2).reshape(B, T, C))
+    # END SOLUTION
 
 
 class Block(nn.Module):

@@ -1,139 +1,368 @@
-"""Assignment mode: solution regions, the generated starter package, and the grader's codes on the
-reference, on the starter and on deliberately broken versions."""
+"""The grader (hwlib.grade): the reference gets 0 everywhere, and a corpus of deliberately wrong
+implementations — the mistakes found in public student solutions of this homework and the
+classic ones — each gets exactly its code, with a message that names what is wrong."""
 
+import importlib.util
 import json
 import os
 import shutil
 import subprocess
 import sys
-from pathlib import Path
+import textwrap
+from dataclasses import dataclass
 
-import nbformat
+import numpy as np
 import pytest
 
-from hwlib import assignment, grade
+from conftest import ROOT
+from hwlib.grade import compare as cmp
+from hwlib.grade.checks import CHECKS
+from hwlib.grade.codes import Code
+from hwlib.grade.runner import Store, describe_exception, run_check
 
-ROOT = Path(__file__).resolve().parents[1]
+EXPECTED = ROOT / "book" / "_assignment" / "grade_expected.pkl"
+_spec = importlib.util.spec_from_file_location("assignment_build", ROOT / "book" / "_assignment" / "build.py")
+builder = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(builder)
 
 
-def _grade(path=None, only=None):
-    """Run the grader in a fresh interpreter (it swaps the hwlib package) and return {name: code}."""
-    cmd = [sys.executable, "-m", "hwlib.grade", "--json"] + ([str(path)] if path else [])
-    if only:
-        cmd += ["--only", *only]
-    env = dict(os.environ, OMP_NUM_THREADS="1")
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)
+def grade(path=None, only=None, expected=EXPECTED, extra=()):
+    """Run the grader in a fresh interpreter (it swaps the hwlib package); {name: (code, message)}."""
+    cmd = [sys.executable, "-m", "hwlib.grade", "--json", *extra]
+    cmd += [str(path)] if path else []
+    cmd += ["--expected", str(expected)] if expected else []
+    cmd += ["--only", *only] if only else []
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=600,
+                          env=dict(os.environ, OMP_NUM_THREADS="1"))
     assert proc.stdout.strip().startswith("["), proc.stderr[-3000:]
     results = {r["name"]: (r["code"], r["message"]) for r in json.loads(proc.stdout)}
     assert proc.returncode == (0 if all(code == 0 for code, _ in results.values()) else 1)
     return results
 
 
-@pytest.fixture(scope="module")
-def starter(tmp_path_factory):
-    dest = tmp_path_factory.mktemp("assignment") / "dist"
-    assert assignment.build(dest) >= 30
-    return dest
+def test_reference_gets_zero_everywhere():
+    results = grade()
+    assert set(results) == set(CHECKS)
+    assert {name: r for name, r in results.items() if r[0]} == {}
 
 
-def test_regions_are_balanced_and_inside_functions():
-    source = "def f(x):\n    y = 1\n    # BEGIN SOLUTION\n    return x + y\n    # END SOLUTION\n"
-    assert assignment.solution_regions(source) == [("f", 2, 4)]
-    stripped = assignment.strip_solutions(source, "m")
-    assert "return x + y" not in stripped and 'raise NotImplementedError("m.f is not implemented yet")' in stripped
-    namespace = {}
-    exec(stripped, namespace)
-    with pytest.raises(NotImplementedError):
-        namespace["f"](1)
-    with pytest.raises(ValueError, match="never closed"):
-        assignment.solution_regions("def f():\n    # BEGIN SOLUTION\n    pass\n")
-    with pytest.raises(ValueError, match="inside a function"):
-        assignment.solution_regions("# BEGIN SOLUTION\nx = 1\n# END SOLUTION\n")
+# -- the corpus of wrong implementations ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Mutant:
+    """A wrong version of one function: either ``old`` -> ``new`` in ``file`` (``old`` must occur
+    exactly once), or, with ``function``, ``new`` as the whole body of that function's solution
+    region. The grader must give ``check`` exactly ``code``, with every string of ``says`` in its
+    message and none of ``not_says``."""
+
+    file: str
+    new: str
+    check: str
+    code: int
+    says: tuple = ()
+    old: str = ""
+    function: str = ""
+    not_says: tuple = ()
 
 
-def test_reference_passes_every_check():
-    results = _grade()
-    assert set(results) == set(grade.CHECKS)
-    assert {name: code for name, (code, _) in results.items() if code} == {}
-
-
-def test_starter_package_gets_40_everywhere_and_has_no_solutions(starter):
-    results = _grade(starter)
-    assert {code for code, _ in results.values()} == {40}, results
-    for path in (starter / "hwlib").rglob("*.py"):
-        assert assignment.BEGIN not in path.read_text(), path
-    assert not (starter / "hwlib" / "assignment.py").exists()
-    assert (starter / "README.md").read_text().startswith("# hwlib book: the assignment")
-
-
-BROKEN = {   # check name: (file, reference text, broken text, expected code)
-    "wrong dtype": ("layers.py", "return flat @ w + b, (x, w)", "return (flat @ w + b).astype(np.float64), (x, w)",
-                    "layers.fc_forward", 51),
-    "transposed output": ("layers.py", "return flat @ w + b, (x, w)", "return (flat @ w + b).T, (x, w)",
-                          "layers.fc_forward", 52),
-    "off by one": ("layers.py", "return np.maximum(x, 0), x", "return np.maximum(x, 0) + 1, x",
-                   "layers.relu_forward", 54),
-    "mutates its input": ("layers.py", "return np.maximum(x, 0), x", "np.maximum(x, 0, out=x)\n    return x, x",
-                          "layers.relu_forward", 55),
-    "exception": ("layers.py", "shifted = scores - scores.max(axis=1, keepdims=True)",
-                  "shifted = scores - scores.max(axis=2, keepdims=True)", "layers.softmax_loss", 2),
-    "wrong values": ("optim.py", "m_hat, v_hat = m / (1 - b1 ** t), v / (1 - b2 ** t)",
-                     "m_hat, v_hat = m / (1 - b1 ** (t + 1)), v / (1 - b2 ** t)", "optim.adam", 53),
-    "wrong type": ("rnn_layers.py", "return x @ w + b, (x, w)", "return (x @ w + b).tolist(), (x, w)",
-                   "rnn_layers.temporal_fc_forward", 50),
-    "diverging step": ("optim.py", 'return (w + config["velocity"]).astype(w.dtype, copy=False), config',
-                       'return (w + 1e30 * config["velocity"]).astype(w.dtype, copy=False), config',
-                       "solver.train (TwoLayerNet, sgd_momentum)", 61),
-    "too weak to learn": ("trainer.py", 'group["lr"] = lr', 'group["lr"] = lr * 1e-4', "trainer.run", 60),
+CORPUS = {
+    # -- the mistakes that public student solutions got past the old grader --
+    "conv_backward works only for a square output": Mutant(
+        "convolution.py", function="conv_backward", check="convolution.conv_backward", code=Code.EXCEPTION,
+        says=("IndexError", "hwlib/convolution.py:", "in conv_backward", "hint: an index is out of range"),
+        new="""
+            ho = dout.shape[2]
+            dx, dw = np.zeros_like(x), np.zeros_like(w)
+            for i in range(ho):
+                for j in range(ho):                     # the output is taken to be square
+                    dw += np.einsum("nf,nchw->fchw", dout[:, :, i, j], x[:, :, i:i + hh, j:j + ww])
+                    dx[:, :, i:i + hh, j:j + ww] += np.einsum("nf,fchw->nchw", dout[:, :, i, j], w)
+            return dx, dw
+        """),
+    "conv_forward with C-order strides (as_strided)": Mutant(
+        "convolution.py", function="conv_forward", check="convolution.conv_forward", code=Code.VALUES,
+        says=("non-contiguous input: out",), not_says=("rectangular",),
+        new="""
+            n, c, h, wd = x.shape
+            f, _, hh, ww = w.shape
+            item = x.itemsize
+            strides = (c * h * wd * item, h * wd * item, wd * item, item, wd * item, item)
+            windows = np.lib.stride_tricks.as_strided(x, (n, c, h - hh + 1, wd - ww + 1, hh, ww), strides)
+            return np.einsum("ncijpq,fcpq->nfij", windows, w), (x, w, None)
+        """),
+    "softmax_loss without the max shift": Mutant(
+        "layers.py", function="softmax_loss", check="layers.softmax_loss", code=Code.VALUES,
+        says=("size ~1000", "inf or nan"), not_says=("size ~3",),
+        new="""
+            probs = np.exp(scores) / np.exp(scores).sum(axis=1, keepdims=True)
+            rows = np.arange(n)
+            loss = -np.log(probs[rows, y]).mean()
+            dscores = probs.copy()
+            dscores[rows, y] -= 1
+            return scores.dtype.type(loss), dscores / n
+        """),
+    "temporal_softmax_loss without the max shift": Mutant(
+        "rnn_layers.py", old="shifted = flat - flat.max(axis=1, keepdims=True)", new="shifted = flat",
+        check="rnn_layers.temporal_softmax_loss", code=Code.VALUES, says=("size ~1000", "inf or nan")),
+    "sample keeps writing after <END>": Mutant(
+        "models/captioning.py", old="captions[:, t] = np.where(finished, self._null, word)",
+        new="captions[:, t] = word", check="models.CaptioningRNN.sample", code=Code.VALUES,
+        says=("<END> at different steps",)),
+    "MaskedAttention at float32 precision for float64 input": Mutant(
+        "transformer.py", old="scores = (q / math.sqrt(C // self.n_head)) @ k.transpose(-2, -1)",
+        new="scores = ((q.float() / math.sqrt(C // self.n_head)) @ k.float().transpose(-2, -1)).to(q.dtype)",
+        check="transformer.MaskedAttention.forward", code=Code.VALUES,
+        says=("float64 to float64 precision",), not_says=("float32, T",)),
+    "trainer.run ignores the warm-up and cosine schedule": Mutant(
+        "trainer.py", old="lr = learning_rate_at(step, config)", new="lr = config.learning_rate",
+        check="trainer.run", code=Code.VALUES, says=("learning rate", "warm-up, then cosine")),
+    "trainer.run ignores the seed": Mutant(
+        "trainer.py", old="torch.manual_seed(config.seed)\n    generator = torch.Generator().manual_seed(config.seed)",
+        new="generator = torch.Generator()", check="trainer.run", code=Code.VALUES, says=("seed",)),
+    "freeze leaves the backbone trainable (bool flags)": Mutant(
+        "transfer.py", function="freeze", new="return replace_head(model, num_classes, seed)",
+        check="transfer.freeze", code=Code.VALUES, says=("requires_grad", "booleans"), not_says=("off by",)),
+    "max_pool_forward with the wrong dtype and scrambled values": Mutant(
+        "pooling.py", old="return out, (x.shape, x.dtype, arg, (ph, pw, s))",
+        new="return out[..., ::-1].astype(np.float64), (x.shape, x.dtype, arg, (ph, pw, s))",
+        check="pooling.max_pool_forward", code=Code.DTYPE, says=("dtype float64", "values differ")),
+    "an input check raises inside the student's code": Mutant(
+        "layers.py", old="return flat @ w + b, (x, w)",
+        new="same_dtype(x=flat.astype(np.float16), w=w)\n    return flat @ w + b, (x, w)",
+        check="layers.fc_forward", code=Code.EXCEPTION,
+        says=("TypeError", "hwlib/layers.py:", "in fc_forward", "hint: keep the input's dtype"),
+        not_says=("_checks.py",)),
+    "a misspelt parameter name": Mutant(
+        "models/classifiers.py", old='h, fc1 = layers.fc_forward(X, p["W1"], p["b1"])',
+        new='h, fc1 = layers.fc_forward(X, p["W1"], p["b_1"])', check="models.TwoLayerNet.loss",
+        code=Code.EXCEPTION, says=("KeyError", "in loss", "hint: a dictionary key is missing")),
+    "finetune without `return model`": Mutant(
+        "transfer.py", function="finetune", check="transfer.finetune", code=Code.WRONG_OUTPUT,
+        says=("return model",), new="""
+            model = replace_head(model, num_classes, seed)
+            for p in model.parameters():
+                p.requires_grad_(True)
+        """),
+    # -- classic mistakes, one per graded function or so --
+    "fc_forward at float32 precision for float64 input": Mutant(
+        "layers.py", old="return flat @ w + b, (x, w)",
+        new="return (flat.astype(np.float32) @ w.astype(np.float32) + b).astype(x.dtype), (x, w)",
+        check="layers.fc_forward", code=Code.VALUES, says=("float64 to float64 precision",)),
+    "fc_forward output transposed": Mutant(
+        "layers.py", old="return flat @ w + b, (x, w)", new="return (flat @ w + b).T, (x, w)",
+        check="layers.fc_forward", code=Code.SHAPE, says=("shape",)),
+    "fc_backward averages db": Mutant(
+        "layers.py", old="flat.T @ dout, dout.sum(axis=0)", new="flat.T @ dout, dout.mean(axis=0)",
+        check="layers.fc_backward", code=Code.VALUES, says=(": db: ",), not_says=(": dx: ", ": dw: ")),
+    "relu_forward off by one": Mutant(
+        "layers.py", old="return np.maximum(x, 0), x", new="return np.maximum(x, 0) + 1, x",
+        check="layers.relu_forward", code=Code.OFF_BY_ONE, says=("off by exactly 1.0",)),
+    "relu_forward works in place": Mutant(
+        "layers.py", old="return np.maximum(x, 0), x", new="np.maximum(x, 0, out=x)\n    return x, x",
+        check="layers.relu_forward", code=Code.MUTATED, says=("modified in place",)),
+    "relu_backward lets the gradient through at x == 0": Mutant(
+        "layers.py", old="np.where(x > 0, dout,", new="np.where(x >= 0, dout,",
+        check="layers.relu_backward", code=Code.VALUES, says=("with exact zeros",)),
+    "filt2d flips the kernel": Mutant(
+        "convolution.py", old="return np.tensordot(windows, b, axes=([2, 3], [0, 1]))",
+        new="return np.tensordot(windows, b[::-1, ::-1], axes=([2, 3], [0, 1]))",
+        check="convolution.filt2d", code=Code.VALUES),
+    "conv2d_full pads columns as if the kernel were square": Mutant(
+        "convolution.py", old="padded = np.pad(a, ((k - 1, k - 1), (l - 1, l - 1)))",
+        new="padded = np.pad(a, ((k - 1, k - 1), (k - 1, k - 1)))",
+        check="convolution.conv2d_full", code=Code.SHAPE, says=("rectangular a and kernel",)),
+    "conv1d_matrix without the padding": Mutant(
+        "convolution.py", old="offset = np.arange(n)[None, :] + pad - np.arange(rows)[:, None]",
+        new="offset = np.arange(n)[None, :] - np.arange(rows)[:, None]",
+        check="convolution.conv1d_matrix", code=Code.VALUES, says=("padding 1",), not_says=("no padding",)),
+    "conv_forward returns float64 for float32 input": Mutant(
+        "convolution.py", old="return np.ascontiguousarray(out.transpose(1, 0, 2, 3)), (x, w, cols)",
+        new="return np.ascontiguousarray(out.transpose(1, 0, 2, 3)).astype(np.float64), (x, w, cols)",
+        check="convolution.conv_forward", code=Code.DTYPE, says=("dtype float64, expected float32",)),
+    "conv_backward reshapes dw in the wrong order": Mutant(
+        "convolution.py", old="dw = (dout_rows @ cols.T).reshape(w.shape)",
+        new="dw = (dout_rows @ cols.T).reshape(f, w.shape[1], ww, hh).transpose(0, 1, 3, 2)",
+        check="convolution.conv_backward", code=Code.VALUES, says=(": dw",), not_says=(": dx",)),
+    "max_pool_backward writes where overlapping windows must add": Mutant(
+        "pooling.py", old="overlapping = s < ph or s < pw", new="overlapping = False",
+        check="pooling.max_pool_backward", code=Code.VALUES, says=("overlapping",), not_says=("2×2",)),
+    "adam without bias correction": Mutant(
+        "optim.py", old="m_hat, v_hat = m / (1 - b1 ** t), v / (1 - b2 ** t)", new="m_hat, v_hat = m, v",
+        check="optim.adam", code=Code.VALUES),
+    "TwoLayerNet regularizes only W2": Mutant(
+        "models/classifiers.py", old='return self._add_l2(loss, grads, ("W1", "W2"))',
+        new='return self._add_l2(loss, grads, ("W2",))', check="models.TwoLayerNet.loss", code=Code.VALUES,
+        says=("loss and gradients",), not_says=("scores",)),
+    "ConvNet without regularization": Mutant(
+        "models/classifiers.py", old='return self._add_l2(loss, grads, ("W1", "W2", "W3"))',
+        new="return loss, grads", check="models.ConvNet.loss", code=Code.VALUES),
+    "rnn_backward forgets the gradient from the next step": Mutant(
+        "rnn_layers.py", old="step_backward(dh[:, t] + dnext_h, caches[t], None)",
+        new="step_backward(dh[:, t], caches[t], None)", check="rnn_layers.rnn_backward", code=Code.VALUES),
+    "lstm_step_backward passes only dnext_c to the previous cell": Mutant(
+        "rnn_layers.py", old="dc * f, x.T @ da", new="dnext_c * f, x.T @ da",
+        check="rnn_layers.lstm_step_backward", code=Code.VALUES, says=("dprev_c",)),
+    "word_embedding_backward assigns instead of adding": Mutant(
+        "rnn_layers.py", old="np.add.at(dW, x, dout)", new="dW[x] += dout",
+        check="rnn_layers.word_embedding_backward", code=Code.VALUES, says=("repeated",)),
+    "temporal_fc_forward returns a list": Mutant(
+        "rnn_layers.py", old="return x @ w + b, (x, w)", new="return (x @ w + b).tolist(), (x, w)",
+        check="rnn_layers.temporal_fc_forward", code=Code.WRONG_OUTPUT, says=("expected a numpy array",)),
+    "temporal_softmax_loss scores the padding": Mutant(
+        "rnn_layers.py", old="keep = x.reshape(n * t, v), y.reshape(-1), mask.reshape(-1)",
+        new="keep = x.reshape(n * t, v), y.reshape(-1), np.ones(n * t, dtype=bool)",
+        check="rnn_layers.temporal_softmax_loss", code=Code.VALUES, says=("some steps padded",)),
+    "temporal_softmax_loss averages over the kept steps": Mutant(
+        "rnn_layers.py", old="loss = -(log_probs[rows, y_flat] * keep).sum() / n",
+        new="loss = -(log_probs[rows, y_flat] * keep).sum() / keep.sum()",
+        check="rnn_layers.temporal_softmax_loss", code=Code.VALUES, says=(": loss",), not_says=(": dx",)),
+    "CaptioningRNN.loss scores the <NULL> padding": Mutant(
+        "models/captioning.py", old="mask = captions_out != self._null",
+        new="mask = np.ones(captions_out.shape, dtype=bool)", check="models.CaptioningRNN.loss",
+        code=Code.VALUES, says=("padded captions",)),
+    "MaskedAttention without the causal mask": Mutant(
+        "transformer.py", old='scores = scores.masked_fill(~self.mask[:T, :T], float("-inf"))',
+        new="scores = scores", check="transformer.MaskedAttention.forward", code=Code.VALUES),
+    "MaskedAttention scaled by the full width": Mutant(
+        "transformer.py", old="math.sqrt(C // self.n_head)", new="math.sqrt(C)",
+        check="transformer.MaskedAttention.forward", code=Code.VALUES),
+    "MaskedAttention returns float32 for float64 input": Mutant(
+        "transformer.py", old="return self.out_dropout(self.proj(y))", new="return self.out_dropout(self.proj(y)).float()",
+        check="transformer.MaskedAttention.forward", code=Code.DTYPE, says=("torch.float64 input",)),
+    "visualize_model swaps predicted and true": Mutant(
+        "transfer.py", old='f"predicted: {class_names[pred]}\\ntrue: {class_names[true]}"',
+        new='f"predicted: {class_names[true]}\\ntrue: {class_names[pred]}"',
+        check="transfer.visualize_model", code=Code.VALUES, says=("titles",)),
+    "train_model returns the last epoch, not the best": Mutant(
+        "transfer.py", old="    model.load_state_dict(best_state)\n", new="",
+        check="transfer.train_model", code=Code.VALUES, says=("restore the best weights",)),
+    "an update rule that diverges": Mutant(
+        "optim.py", old='return (w + config["velocity"]).astype(w.dtype, copy=False), config',
+        new='return (w + 1e30 * config["velocity"]).astype(w.dtype, copy=False), config',
+        check="solver.train (TwoLayerNet, sgd_momentum)", code=Code.DIVERGED),
+    "trainer.run with a learning rate far too small": Mutant(
+        "trainer.py", old='group["lr"] = lr', new='group["lr"] = lr * 1e-4', check="trainer.run",
+        code=Code.NOT_GOOD_ENOUGH, says=("the bar is 0.5",)),
 }
 
 
-@pytest.mark.parametrize("case", sorted(BROKEN))
-def test_broken_versions_get_exactly_their_code(case, tmp_path):
-    filename, good, bad, check_name, code = BROKEN[case]
+def apply(mutant, package):
+    """Write ``mutant`` into the copy of hwlib in ``package``."""
+    path = package / "hwlib" / mutant.file
+    source = path.read_text(encoding="utf-8")
+    if mutant.function:
+        regions = [r for r in builder.solution_regions(source) if r[0].split(".")[-1] == mutant.function]
+        assert len(regions) == 1, f"{mutant.function} has no single solution region in {mutant.file}"
+        _, first, last = regions[0]
+        lines = source.split("\n")
+        pad = lines[first][:len(lines[first]) - len(lines[first].lstrip())]
+        lines[first + 1:last] = textwrap.indent(textwrap.dedent(mutant.new).strip("\n"), pad).split("\n")
+        source = "\n".join(lines)
+    else:
+        assert source.count(mutant.old) == 1, f"{mutant.old!r} is not in {mutant.file} exactly once: update the test"
+        source = source.replace(mutant.old, mutant.new)
+    path.write_text(source, encoding="utf-8")
+
+
+def test_the_corpus_covers_every_kind_of_mistake():
+    codes = {m.code for m in CORPUS.values()}
+    assert len(CORPUS) >= 25
+    assert codes >= {Code.EXCEPTION, Code.WRONG_OUTPUT, Code.DTYPE, Code.SHAPE, Code.VALUES, Code.OFF_BY_ONE,
+                     Code.MUTATED, Code.NOT_GOOD_ENOUGH, Code.DIVERGED}
+    assert {m.check for m in CORPUS.values()} <= set(CHECKS)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(CORPUS))
+def test_a_wrong_implementation_gets_exactly_its_code(name, tmp_path):
+    mutant = CORPUS[name]
     shutil.copytree(ROOT / "hwlib", tmp_path / "hwlib", ignore=shutil.ignore_patterns("__pycache__"))
-    target = tmp_path / "hwlib" / filename
-    source = target.read_text()
-    assert source.count(good) >= 1, f"{good!r} is no longer in {filename}: update this test"
-    target.write_text(source.replace(good, bad, 1))
-    results = _grade(tmp_path, only=[check_name])
-    assert results[check_name][0] == code, results
+    apply(mutant, tmp_path)
+    code, message = grade(tmp_path, only=[mutant.check])[mutant.check]
+    assert code == mutant.code, f"{name}: got {code} ({message})"
+    for text in mutant.says:
+        assert text in message, f"{name}: {text!r} not in {message!r}"
+    for text in mutant.not_says:
+        assert text not in message, f"{name}: {text!r} in {message!r}"
 
 
-def test_compare_codes():
-    import numpy as np
+# -- the pieces ----------------------------------------------------------------------------------------
+
+def test_compare_reports_every_property_with_its_code():
     expected = np.arange(6, dtype=np.float32).reshape(2, 3)
-    grade.compare("x", expected.copy(), expected)
-    for actual, code in ((expected.tolist(), 50), (expected.astype(np.float64), 51), (expected.T.copy(), 52),
-                         (expected * 1.5, 53), (expected - 1, 54)):
-        with pytest.raises(grade.GradeFailure) as failure:
-            grade.compare("x", actual, expected)
-        assert failure.value.code == code
+    assert cmp.compare("x", expected.copy(), expected) == []
+    for actual, codes in ((expected.tolist(), [50]), (expected.astype(np.float64), [51]), (expected.T.copy(), [52]),
+                          (expected * 1.5, [53]), (expected - 1, [54]),
+                          ((expected - 1).astype(np.float64), [51, 54])):
+        assert [p.code for p in cmp.compare("x", actual, expected)] == codes, actual
 
 
-def test_starter_notebooks_run_until_their_first_todo(starter):
-    """Every student notebook executes cleanly up to the first cell that uses student code, and the
-    first error it meets is a NotImplementedError (a cell that only defines a helper may run too)."""
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError
+def test_a_bool_int_mismatch_is_a_value_mismatch_not_off_by_one():
+    flags = np.array([True, False, True])
+    problems = cmp.compare("requires_grad", np.array([True, True, True]), flags)
+    assert [p.code for p in problems] == [Code.VALUES] and "booleans" in problems[0].message
+    problems = cmp.compare("count", np.array(True), np.array(2))
+    assert [p.code for p in problems] == [Code.DTYPE, Code.VALUES]
 
-    env_backup = dict(os.environ)
-    os.environ["PYTHONPATH"] = str(starter) + os.pathsep + os.environ.get("PYTHONPATH", "")
-    os.environ.setdefault("HWLIB_DATA_DIR", str(ROOT / "data"))                 # reuse decoded caches
-    os.environ.setdefault("HWLIB_DATA_MIRROR", str((ROOT.parent / "shared" / "data").resolve()))
+
+def test_float64_outputs_are_judged_to_float64_precision():
+    expected = np.linspace(0.1, 1, 7)
+    assert cmp.compare("y", expected * (1 + 1e-12), expected) == []
+    roundoff32 = expected.astype(np.float32).astype(np.float64)
+    assert [p.code for p in cmp.compare("y", roundoff32, expected)] == [Code.VALUES]
+
+
+def test_exception_messages_point_at_the_student_and_hint():
+    def student():
+        params = None
+        return params.classifier
     try:
-        for path in sorted((starter / "book").glob("*.ipynb")):
-            nb = nbformat.read(path, as_version=4)
-            first = assignment.first_graded_cell(nb, assignment.graded_names())
-            assert first is not None, f"{path.name} has no graded cell"
-            assert all(not c.get("outputs") for c in nb.cells[first:] if c.cell_type == "code")
-            client = NotebookClient(nb, timeout=300, kernel_name="python3",
-                                    resources={"metadata": {"path": str(path.parent)}})
-            with pytest.raises(CellExecutionError) as error:
-                client.execute()
-            assert "NotImplementedError" in str(error.value), (path.name, str(error.value)[-2000:])
-            ran = [c for c in nb.cells[:first] if c.cell_type == "code"]
-            assert all(c.get("execution_count") for c in ran), f"{path.name}: a cell before the first TODO did not run"
-    finally:
-        os.environ.clear()
-        os.environ.update(env_backup)
+        student()
+    except AttributeError as exc:
+        text = describe_exception(exc, package_dir=ROOT / "tests")
+    assert text.startswith("AttributeError: 'NoneType' object has no attribute 'classifier'")
+    assert "test_grade.py:" in text and "in student" in text and "ends with `return`" in text
+
+
+def test_gradescope_results_follow_the_spec(tmp_path):
+    """Gradescope's results.json: score, execution_time, output, visibility, and per test name,
+    score, max_score, output, visibility; points taken from the homework."""
+    out = tmp_path / "results.json"
+    grade(only=["convolution.conv_forward", "convolution.conv_backward", "models.ConvNet.loss",
+                "transformer.MaskedAttention.forward"], extra=("--gradescope", str(out)))
+    results = json.loads(out.read_text())
+    assert set(results) >= {"score", "execution_time", "output", "visibility", "tests"}
+    assert results["score"] == sum(t["score"] for t in results["tests"]) == 7 + 7 + 14 + 5
+    for test in results["tests"]:
+        assert set(test) == {"name", "score", "max_score", "output", "visibility"}
+        assert isinstance(test["score"], (int, float)) and test["score"] <= test["max_score"]
+        assert test["visibility"] in {"visible", "hidden", "after_due_date", "after_published"}
+    assert {t["name"] for t in results["tests"]} >= {"convolution.conv_forward (W2024 Q1(a))",
+                                                    "models.ConvNet.loss (W2024 Q1(b))"}
+
+
+def test_points_follow_the_homework():
+    points = {name: c.points for name, c in CHECKS.items()}
+    assert points["convolution.conv_forward"] + points["convolution.conv_backward"] == 14
+    assert points["models.ConvNet.loss"] == 14
+    assert points["rnn_layers.temporal_fc_forward"] + points["rnn_layers.temporal_fc_backward"] == 8
+    assert points["models.CaptioningRNN.loss"] + points["models.CaptioningRNN.sample"] == 16
+    assert points["transformer.MaskedAttention.forward"] == 5
+
+
+def test_training_checks_are_limited_by_cpu_time_not_wall_time():
+    training = [c for c in CHECKS.values() if c.training]
+    assert training and all(c.cpu_seconds <= 120 for c in training)
+    source = (ROOT / "hwlib" / "grade" / "runner.py").read_text()
+    assert "ITIMER_PROF" in source and "perf_counter() - start >" not in source
+
+
+def test_without_a_recording_values_are_not_judged():
+    result = run_check(CHECKS["layers.fc_forward"], Store())
+    assert result.code == 0 and "3 case(s) have no recorded values" in result.message
+
+
+def test_a_named_recording_must_exist(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "hwlib.grade", "--expected", str(tmp_path / "none.pkl")],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode != 0 and "no recorded outputs at" in proc.stderr

@@ -83,7 +83,14 @@ class CaptioningRNN:
         Returns a tuple of:
         - loss: scalar of the model's dtype, the temporal softmax loss (summed over the words of
           a caption, averaged over the N captions)
-        - grads: dict with the keys and shapes of ``params``
+        - grads: dict with the keys and shapes of ``params`` ('W_proj', 'b_proj', 'W_embed',
+          'Wx', 'Wh', 'b', 'W_vocab', 'b_vocab')
+
+        The input sequence is captions[:, :-1], the targets captions[:, 1:], and targets equal to
+        <NULL> are masked out. h0 = features @ W_proj + b_proj (fc_forward); then word_embedding,
+        the RNN or LSTM over the sequence, temporal_fc to scores, temporal_softmax_loss.
+
+        Explained in chapter 5, *Image captioning* ("The model").
         """
         features = self._check_features(features)
         captions = np.asarray(captions)
@@ -117,7 +124,14 @@ class CaptioningRNN:
         - max_length: the most words generated per caption
 
         Returns:
-        - captions: int32 array (N, max_length) of word ids; after a caption's <END> the rest is <NULL>
+        - captions: int32 array (N, max_length) of word ids, without <START>: column t holds the
+          word chosen at step t. A caption's <END> is kept, and every later entry is <NULL>.
+
+        The first input is <START> and the first hidden state h0 = features @ W_proj + b_proj (the
+        LSTM's cell state starts at zero); each step runs one rnn_step_forward or lstm_step_forward
+        and picks the argmax of the vocabulary scores.
+
+        Explained in chapter 5, *Image captioning* ("The model").
         """
         features = self._check_features(features)
         # BEGIN SOLUTION

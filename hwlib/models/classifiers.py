@@ -112,7 +112,14 @@ class TwoLayerNet(_Classifier):
         }
 
     def loss(self, X, y=None):
-        """Scores (N, C) if y is None, else (loss, grads). X: (N, D) or (N, d1, ..., dk) with Πd = D."""
+        """Scores (N, C) if y is None, else (loss, grads). X: (N, D) or (N, d1, ..., dk) with Πd = D.
+
+        The loss is the softmax loss of the scores (batch mean) plus ``0.5·reg·(ΣW1² + ΣW2²)``;
+        ``grads`` has the keys 'W1', 'b1', 'W2', 'b2' with the shapes and dtype of ``params``.
+        Build it from hwlib.layers (fc, relu, softmax_loss and their backward passes).
+
+        Explained in chapter 3, "A two-layer network".
+        """
         # BEGIN SOLUTION
         X = self._check_input(X, self.input_shape)
         p = self.params
@@ -173,7 +180,15 @@ class ConvNet(_Classifier):
                 self.params[f"b{k}"] = np.zeros(shape[:1] if k == 1 else shape[-1:], self.dtype)
 
     def loss(self, X, y=None):
-        """Scores (N, classes) if y is None, else (loss, grads). X: (N, C, H, W) of the model's dtype."""
+        """Scores (N, classes) if y is None, else (loss, grads). X: (N, C, H, W) of the model's dtype.
+
+        conv (``conv_forward`` + ``conv_bias_forward``) → relu → 2×2 max-pool (stride 2) → fc →
+        relu → fc, then the softmax loss (batch mean) plus ``0.5·reg·(ΣW1² + ΣW2² + ΣW3²)``;
+        ``grads`` has the keys 'W1', 'b1', 'W2', 'b2', 'W3', 'b3' with the shapes and dtype of
+        ``params``. Build it from hwlib.layers.
+
+        Explained in chapter 4, "The network and its gradients".
+        """
         # BEGIN SOLUTION
         X = self._check_input(X, self.input_shape).reshape((-1,) + self.input_shape)
         p = self.params

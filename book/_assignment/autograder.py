@@ -1,0 +1,92 @@
+"""Pack the Gradescope autograder: ``python book/_assignment/autograder.py [ZIP]`` (``make autograder``).
+
+The zip holds what Gradescope runs, and only that:
+
+* ``setup.sh`` — installs Python and the packages a student's ``hwlib`` imports (CPU PyTorch);
+* ``run_autograder`` — finds the ``hwlib/`` folder in the submission and grades it with the
+  grader packed here (``source/hwlib/grade``, never the student's own copy), writing
+  ``results/results.json`` in Gradescope's format;
+* ``source/grade_expected.pkl`` — the full recording of every check's cases, which students never
+  see (their version carries the first case of each check only).
+
+No solution is in the zip: the grader compares with recorded outputs and caches instead of
+computing them. ``AUTOGRADER_ROOT`` replaces ``/autograder`` for a local trial run.
+"""
+
+import argparse
+import sys
+import zipfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+EXPECTED = HERE / "grade_expected.pkl"
+# What a student's hwlib imports when graded (from the book's requirements.txt, CPU builds).
+PACKAGES = ["numpy==2.4.6", "matplotlib==3.11.2", "pillow==13.0.0", "pooch==1.9.0", "tqdm==4.70.1"]
+TORCH = ["torch==2.14.1", "torchvision==0.29.1"]
+
+SETUP = f"""#!/usr/bin/env bash
+# Gradescope runs this once, as root, on its Ubuntu image.
+set -euo pipefail
+apt-get update -qq
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-pip python3-venv >/dev/null
+python3 -m venv /autograder/venv
+/autograder/venv/bin/pip install -q {" ".join(PACKAGES)}
+/autograder/venv/bin/pip install -q --index-url https://download.pytorch.org/whl/cpu {" ".join(TORCH)}
+"""
+
+RUN = """#!/usr/bin/env bash
+# Gradescope runs this for every submission.
+set -u
+ROOT="${AUTOGRADER_ROOT:-/autograder}"
+PYTHON="${AUTOGRADER_PYTHON:-$ROOT/venv/bin/python}"
+mkdir -p "$ROOT/results"
+# the submission may hold hwlib/ at its top or a few folders down
+PKG=$(find "$ROOT/submission" -maxdepth 4 -type f -path '*/hwlib/__init__.py' | sort | head -n 1)
+if [ -z "$PKG" ]; then
+  cat > "$ROOT/results/results.json" <<'JSON'
+{"score": 0, "output": "No hwlib/ package found in the submission: upload the hwlib/ folder (with __init__.py).", "tests": []}
+JSON
+  exit 0
+fi
+cd "$ROOT/source"
+"$PYTHON" -m hwlib.grade "$(dirname "$(dirname "$PKG")")" --expected "$ROOT/source/grade_expected.pkl" \\
+  --gradescope "$ROOT/results/results.json"
+exit 0
+"""
+
+
+def build(zip_path, expected=EXPECTED):
+    """Write the autograder zip; returns the list of names in it."""
+    zip_path = Path(zip_path)
+    zip_path.parent.mkdir(parents=True, exist_ok=True)
+    if not expected.is_file():
+        raise FileNotFoundError(f"{expected} is missing: run python -m hwlib.grade --record first")
+    with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as zf:
+        _add(zf, "setup.sh", SETUP)
+        _add(zf, "run_autograder", RUN)
+        zf.write(expected, "source/grade_expected.pkl")
+        zf.writestr("source/hwlib/__init__.py", '"""The grader\'s own package root (the graded hwlib is the '
+                                                 'student\'s)."""\n')
+        for path in sorted((ROOT / "hwlib" / "grade").glob("*.py")):
+            zf.write(path, f"source/hwlib/grade/{path.name}")
+        return zf.namelist()
+
+
+def _add(zf, name, text):
+    info = zipfile.ZipInfo(name)
+    info.external_attr = 0o755 << 16          # executable, as Gradescope expects
+    zf.writestr(info, text)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="Pack the Gradescope autograder zip.")
+    parser.add_argument("zip", nargs="?", default=str(ROOT / "dist" / "autograder.zip"))
+    args = parser.parse_args(argv)
+    names = build(args.zip)
+    print(f"wrote {args.zip}: {', '.join(names)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
