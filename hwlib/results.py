@@ -42,6 +42,11 @@ def minutes(seconds):
     return f"{seconds / 60:.1f} min"
 
 
+def seconds(value):
+    """A short duration with two significant digits, e.g. '9.5 s' or '0.042 s'."""
+    return f"{float(f'{value:.2g}'):g} s"
+
+
 class ChapterResults:
     """The reported numbers of one chapter (see the module).
 

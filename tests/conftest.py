@@ -1,16 +1,21 @@
 """Fixtures shared by the tests: an isolated data cache and mirror, and a quiet local HTTP server."""
 
 import contextlib
+import dataclasses
+import hashlib
 import http.server
+import io
 import os
 import shutil
 import threading
+import zipfile
 from functools import partial
 from pathlib import Path
 
 import pytest
 
 from hwlib.data import store
+from hwlib.data.registry import DATASETS
 
 ROOT = Path(__file__).resolve().parents[1]
 PROJECT_CACHE = ROOT / "data"
@@ -54,6 +59,46 @@ def http_server(tmp_path):
     root.mkdir()
     with serve(root) as url:
         yield root, url
+
+
+@pytest.fixture
+def upstream(isolated, http_server, monkeypatch):
+    """A machine at home: no mirror, an empty cache, and the upstream servers on 127.0.0.1.
+
+    ``upstream(name, {relative path: bytes})`` serves those bytes at the paths of dataset ``name``'s
+    files and points the registry at them, with their sha256 as the checksum; returns the cache.
+    """
+    www, base = http_server
+
+    def serve_dataset(name, payloads):
+        dataset = DATASETS[name]
+        files = []
+        for f in dataset.files:
+            payload = payloads[f.path]
+            (www / f.path).parent.mkdir(parents=True, exist_ok=True)
+            (www / f.path).write_bytes(payload)
+            files.append(dataclasses.replace(f, url=f"{base}/{f.path}",
+                                             hashes=("sha256:" + hashlib.sha256(payload).hexdigest(),)))
+        monkeypatch.setitem(DATASETS, name, dataclasses.replace(dataset, files=tuple(files)))
+        return isolated[0]
+    return serve_dataset
+
+
+def zip_bytes(files):
+    """A zip archive (bytes) holding ``{member name: bytes}``."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, payload in files.items():
+            zf.writestr(name, payload)
+    return buf.getvalue()
+
+
+def jpeg_bytes(colour, size=(40, 30)):
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", size, colour).save(buf, format="JPEG")
+    return buf.getvalue()
 
 
 @pytest.fixture

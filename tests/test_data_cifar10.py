@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 from hwlib.data import DataFile, cifar10, load_cifar10
+from hwlib.data.registry import DATASETS
 from hwlib.data.store import file_checksum
 
 from conftest import MIRROR, needs_mirror
@@ -122,3 +123,11 @@ def test_load_cifar10_from_the_mirror(monkeypatch):
     assert data["X_train"].shape == (45000, 3, 32, 32) and data["X_test"].shape == (10000, 3, 32, 32)
     assert np.bincount(data["y_test"]).tolist() == [1000] * 10
     assert np.bincount(np.concatenate([data["y_train"], data["y_val"]])).tolist() == [5000] * 10
+
+
+def test_at_home_the_upstream_pickles_are_downloaded(monkeypatch, upstream, tmp_path):
+    archive = _fake_cifar_python(tmp_path / "fake.tar.gz").read_bytes()
+    upstream("cifar10-python", {"cifar10/cifar-10-python.tar.gz": archive})
+    monkeypatch.setattr(cifar10, "_PYTHON", DATASETS["cifar10-python"].files[0])
+    data = load_cifar10(num_validation=4)              # nothing local: 'auto' downloads the pickles
+    assert data["source"] == "python" and data["X_train"].shape == (16, 3, 32, 32)

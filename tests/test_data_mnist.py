@@ -47,3 +47,16 @@ def test_load_mnist_shapes_split_and_cache(monkeypatch, tmp_path):
         again = load_mnist(dtype=np.float64)
     assert again["X_val"].dtype == np.float64
     np.testing.assert_allclose(again["X_val"], data["X_val"])       # the same fixed split every time
+
+
+def test_at_home_the_idx_files_are_downloaded_and_read(upstream):
+    rng = np.random.default_rng(0)
+    images = {n: rng.integers(0, 256, (n, 28, 28)) for n in (12, 4)}
+    labels = {n: np.arange(n) % 10 for n in (12, 4)}
+    upstream("mnist", {"mnist/train-images-idx3-ubyte.gz": _idx(images[12], 2051),
+                       "mnist/train-labels-idx1-ubyte.gz": _idx(labels[12], 2049),
+                       "mnist/t10k-images-idx3-ubyte.gz": _idx(images[4], 2051),
+                       "mnist/t10k-labels-idx1-ubyte.gz": _idx(labels[4], 2049)})
+    data = load_mnist(num_validation=2)
+    assert data["X_train"].shape == (10, 1, 28, 28) and data["X_test"].shape == (4, 1, 28, 28)
+    np.testing.assert_array_equal(data["X_test"][:, 0] * 255, images[4])

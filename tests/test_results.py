@@ -45,3 +45,8 @@ def test_without_a_results_file_the_full_column_says_so(tmp_path, monkeypatch, g
 def test_spread_over_seeds():
     assert results.spread([0.5]) == "0.500"
     assert results.spread([0.476, 0.514, 0.501], "{:.2f}") == "0.50 (0.48–0.51)"
+
+
+def test_durations_keep_two_significant_digits():
+    assert results.minutes(150) == "2.5 min"
+    assert [results.seconds(s) for s in (9.53, 0.0421, 12.3)] == ["9.5 s", "0.042 s", "12 s"]

@@ -17,11 +17,12 @@ from hwlib.data.store import (
     extract,
     find_local,
     locate,
+    remote_size,
     search_roots,
 )
 
 __all__ = ["DATASETS", "DataFile", "Dataset", "data_file", "dataset", "CorruptDataWarning",
-           "DataNotFoundError", "cache_dir", "extract", "find_local", "locate", "search_roots", "fetch",
+           "DataNotFoundError", "cache_dir", "extract", "find_local", "locate", "remote_size", "search_roots", "fetch",
            "load_mnist", "load_cifar10", "load_flickr8k", "standardize"]
 
 

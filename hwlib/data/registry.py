@@ -7,7 +7,14 @@ that the upstream copy is published with (torchvision's md5 for MNIST and CIFAR-
 
 Download URLs are the public upstream addresses. GitHub files are pinned to the commit the mirror
 was copied from, so what downloads is byte-identical to the mirror and verified with its sha256.
-A file with no verifiable public copy has ``url=None`` and a note saying how to get it.
+Where the mirror holds a re-made copy (hymenoptera's zip was re-packed, CIFAR-10 and the Flickr8k
+subset were re-encoded as smaller JPEGs), the upstream file is registered with the checksum its
+publishers' own code pins: PyTorch's tutorials CI for hymenoptera_data.zip, torchvision for
+CIFAR-10, the R package torchvision (mlverse) for the Flickr8k release zips. A file with no public
+copy has ``url=None`` and a note saying what replaces it.
+
+``CHAPTERS`` says which datasets each chapter needs (``hwlib.data.chapters`` reports whether a
+chapter can run).
 """
 
 from dataclasses import dataclass, field
@@ -44,6 +51,7 @@ _GH = "https://raw.githubusercontent.com"
 _CORAL = f"{_GH}/google-coral/test_data/104342d2d3480b3e66203073dac24f4e2dbb4c41"
 _LLAMA = f"{_GH}/DaveBben/esp32-llm/934dab4d242d259abd88678488ea3b62d4fca601/data"
 _MNIST = "https://ossci-datasets.s3.amazonaws.com/mnist"   # torchvision's mirror of yann.lecun.com
+_FLICKR8K = "https://github.com/jbrownlee/Datasets/releases/download/Flickr8k"
 
 
 def _mnist(name, sha256, md5, size):
@@ -75,16 +83,23 @@ DATASETS = {d.name: d for d in [
                  "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"),
     )),
     Dataset("hymenoptera", "Ants and bees from the PyTorch transfer-learning tutorial", (
+        # The mirror's re-packed zip, then the upstream zip (same images, same layout).
         DataFile("hymenoptera/hymenoptera_data.zip",
-                 ("sha256:30503d8460c083b659be016791ef4d9823e6ab92df8ec0ee2422cff4169c0cbf",), None, 47255274,
-                 note="the mirror's zip was re-packed and no checksum of the upstream zip is published; "
-                      "copy the mirror's hymenoptera_data.zip into data/hymenoptera/"),
+                 ("sha256:30503d8460c083b659be016791ef4d9823e6ab92df8ec0ee2422cff4169c0cbf",
+                  "sha256:fbc41b31d544714d18dd1230b1e2b455e1557766e13e67f9f5a7a23af7c02209"),
+                 "https://download.pytorch.org/tutorial/hymenoptera_data.zip", 47255274),
     )),
-    Dataset("flickr8k", "Flickr8k captioning subset: 1,000 images, 5 captions each", (
+    Dataset("flickr8k", "Flickr8k, the book's 1,000 photos with 5 captions each (offline subset)", (
         DataFile("flickr8k/flickr8k-1k.tar.gz",
                  ("sha256:d302a6605985456023ab3581a08d9b67fd1f2374efe2d51311c8ed47daaa9dfc",), None, 17559445,
-                 note="a subset made for this book, only in the offline mirror; the full Flickr8k needs a "
-                      "request to its authors (Hodosh, Young & Hockenmaier 2013)"),
+                 note="a subset made for this book, only in the offline mirror; with internet, chapter 5 "
+                      "downloads 'flickr8k-upstream' and selects the same 1,000 photos from it"),
+    )),
+    Dataset("flickr8k-upstream", "Flickr8k, the full release: 8,091 photos (about 1 GB) and their captions", (
+        DataFile("flickr8k/Flickr8k_Dataset.zip", ("md5:f18a1e2920de5bd84dae7cf08ec78978",),
+                 f"{_FLICKR8K}/Flickr8k_Dataset.zip"),
+        DataFile("flickr8k/Flickr8k_text.zip", ("md5:bf6c1abcb8e4a833b7f922104de18627",),
+                 f"{_FLICKR8K}/Flickr8k_text.zip"),
     )),
     Dataset("tinystories", "TinyStories, first 1,000 stories of the validation split", (
         DataFile("tinystories/tinystories_val_1k.txt",
@@ -109,6 +124,19 @@ DATASETS = {d.name: d for d in [
                  f"{_LLAMA}/tok512.bin", 6227),
     )),
 ]}
+
+
+# What each chapter reads: a list of requirements, each a tuple of datasets any one of which will
+# do (the first is preferred when something has to be downloaded).
+CHAPTERS = {
+    "01_backprop_by_hand": (),
+    "02_convolution_derived": (),
+    "03_softmax_and_two_layer_net": (("mnist",),),
+    "04_convnet_from_scratch": (("mnist",), ("cifar10-python", "cifar10")),
+    "05_image_captioning": (("flickr8k-upstream", "flickr8k"), ("mobilenet_v2_quant",)),
+    "06_transfer_learning": (("hymenoptera",), ("mobilenet_v2_quant",)),
+    "07_transformers": (("tinystories",),),
+}
 
 
 def dataset(name):

@@ -126,6 +126,18 @@ def download(datafile, timeout=60):
     return Path(path)
 
 
+def remote_size(url, timeout=10):
+    """The size in bytes the server announces for ``url`` (HTTP HEAD), or None if it does not say."""
+    import requests
+
+    try:
+        response = requests.head(url, allow_redirects=True, timeout=timeout)
+        response.raise_for_status()
+        return int(response.headers["Content-Length"])
+    except (requests.RequestException, KeyError, ValueError):
+        return None
+
+
 def locate(datafile, allow_download=None):
     """Path of a verified copy of ``datafile``, searching, then downloading, as the module explains.
 
