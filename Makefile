@@ -19,7 +19,7 @@ FOREIGN_KERNELS := OPENBLAS_CORETYPE=Sandybridge NPY_DISABLE_CPU_FEATURES=X86_V3
 	ATEN_CPU_CAPABILITY=default MKL_CBWR=AVX ONEDNN_MAX_CPU_ISA=AVX
 TIMINGS := _build/stage-timings.txt
 
-.PHONY: venv book test unit nbval foreign regressions site browser execute clean assignment autograder grade record
+.PHONY: venv book test unit nbval foreign regressions site browser execute full clean assignment autograder grade record
 
 $(STAMP): requirements.txt pyproject.toml
 	python3 -m venv $(VENV)
@@ -60,6 +60,18 @@ foreign: venv
 execute: venv
 	$(PINNED) $(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
 		--ExecutePreprocessor.timeout=3600 --ExecutePreprocessor.record_timing=False $(NOTEBOOKS)
+
+## make full [NOTEBOOKS=...]: run chapters at full scale (HWLIB_FULL=1) on copies in _build/full/.
+## Each records its numbers in book/results/<chapter>.json; then `make execute` the same
+## chapters, so that their pages show the new full-scale column.
+full: venv
+	@mkdir -p _build/full
+	@for nb in $(NOTEBOOKS); do \
+		cp $$nb _build/full/ && echo "full scale: $$nb" && \
+		HWLIB_FULL=1 $(PINNED) $(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
+			--ExecutePreprocessor.timeout=-1 --ExecutePreprocessor.record_timing=False \
+			_build/full/$$(basename $$nb) || exit 1; \
+	done
 
 clean:
 	rm -rf _build dist
