@@ -111,6 +111,7 @@ def max_pool_backward_loops(dout, x, ph, pw, s):
 
 def avg_pool_backward_loops(dout, x, ph, pw, s):
     """Spread each window's gradient evenly over its ph·pw inputs."""
+    # The same loops as max_pool_backward_loops on purpose: each loop version is its definition.
     # BEGIN SOLUTION
     dx = np.zeros_like(x)
     n_, c_, ho, wo = dout.shape

@@ -197,6 +197,7 @@ def lstm_forward(x, h0, Wx, Wh, b):
     - h: hidden states of all timesteps, shape (N, T, H), same dtype
     - cache: the list of the T step caches of lstm_step_forward, in time order
     """
+    # The time loop of rnn_forward on purpose (students write both); the LSTM also carries c.
     x, h0 = _check_sequence(x, h0, Wx, Wh, b, 4)
     # BEGIN SOLUTION
     n, t_len, _ = x.shape

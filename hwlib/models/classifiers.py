@@ -189,6 +189,7 @@ class ConvNet(_Classifier):
 
         Explained in chapter 4, "The network and its gradients".
         """
+        # TwoLayerNet.loss's forward-then-backward chain, deeper, on purpose: students write both.
         # BEGIN SOLUTION
         X = self._check_input(X, self.input_shape).reshape((-1,) + self.input_shape)
         p = self.params
