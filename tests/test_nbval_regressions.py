@@ -26,6 +26,10 @@ def broken_hwlib(tmp_path, module, old, new):
     text = path.read_text(encoding="utf-8")
     assert text.count(old) == 1, f"{old!r} is not in {module} exactly once: update this test"
     path.write_text(text.replace(old, new), encoding="utf-8")
+    # hwlib finds the recorded results (book/results) and the data cache (data/) beside itself.
+    for name in ("book", "data"):
+        if (ROOT / name).exists():
+            (tmp_path / name).symlink_to(ROOT / name)
     return tmp_path
 
 
@@ -33,6 +37,7 @@ def nbval_with(hwlib_parent, notebook):
     """Run nbval on one chapter with the kernel importing hwlib from ``hwlib_parent``."""
     # The kernel starts in book/, so PYTHONPATH puts the copy before the installed hwlib.
     env = {**os.environ, "PYTHONPATH": str(hwlib_parent)}
+    env.setdefault("HWLIB_DATA_MIRROR", str(ROOT.parent / "shared" / "data"))  # as the Makefile
     command = [
         sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
         "-p", "hwlib.nbval_tolerance", "--nbval", "--nbval-current-env",
