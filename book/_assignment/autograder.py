@@ -4,7 +4,7 @@ The zip holds what Gradescope runs, and only that:
 
 * ``setup.sh`` — installs Python and the packages a student's ``hwlib`` imports (CPU PyTorch);
 * ``run_autograder`` — finds the ``hwlib/`` folder in the submission and grades it with the
-  grader packed here (``source/hwlib/grade``, never the student's own copy), writing
+  grader packed here (``source/hwgrade``, never the student's own copy), writing
   ``results/results.json`` in Gradescope's format;
 * ``source/grade_expected.pkl`` — the full recording of every check's cases, which students never
   see (their version carries the first case of each check only).
@@ -20,7 +20,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-EXPECTED = HERE / "grade_expected.pkl"
+sys.path.insert(0, str(ROOT))
+from hwgrade.paths import INSTRUCTOR_RECORDING, PUBLIC_NAME  # noqa: E402
+
+EXPECTED = ROOT / INSTRUCTOR_RECORDING
 # What a student's hwlib imports when graded (from the book's requirements.txt, CPU builds).
 PACKAGES = ["numpy==2.4.6", "matplotlib==3.11.2", "pillow==13.0.0", "pooch==1.9.0", "tqdm==4.70.1"]
 TORCH = ["torch==2.14.1", "torchvision==0.29.1"]
@@ -50,7 +53,7 @@ JSON
   exit 0
 fi
 cd "$ROOT/source"
-"$PYTHON" -m hwlib.grade "$(dirname "$(dirname "$PKG")")" --expected "$ROOT/source/grade_expected.pkl" \\
+PYTHONPATH="$ROOT/source" "$PYTHON" -m hwgrade "$(dirname "$(dirname "$PKG")")" --expected "$ROOT/source/grade_expected.pkl" \\
   --gradescope "$ROOT/results/results.json"
 exit 0
 """
@@ -61,15 +64,13 @@ def build(zip_path, expected=EXPECTED):
     zip_path = Path(zip_path)
     zip_path.parent.mkdir(parents=True, exist_ok=True)
     if not expected.is_file():
-        raise FileNotFoundError(f"{expected} is missing: run python -m hwlib.grade --record first")
+        raise FileNotFoundError(f"{expected} is missing: run python -m hwgrade --record first")
     with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as zf:
         _add(zf, "setup.sh", SETUP)
         _add(zf, "run_autograder", RUN)
         zf.write(expected, "source/grade_expected.pkl")
-        zf.writestr("source/hwlib/__init__.py", '"""The grader\'s own package root (the graded hwlib is the '
-                                                 'student\'s)."""\n')
-        for path in sorted((ROOT / "hwlib" / "grade").glob("*.py")):
-            zf.write(path, f"source/hwlib/grade/{path.name}")
+        for path in sorted((ROOT / "hwgrade").glob("*.py")):
+            zf.write(path, f"source/hwgrade/{path.name}")
         return zf.namelist()
 
 
