@@ -443,11 +443,10 @@ def _error(exc, workdir):
               for f in traceback.extract_tb(exc.__traceback__)
               if os.path.abspath(f.filename).startswith(workdir + os.sep)]
     kinds = [c.__name__ for c in type(exc).__mro__]
-    code = {"NotImplementedError": 40, "MemoryError": 72, "FloatingPointError": 61}.get(kinds[0], 2)
+    code = next((c for kind, c in (("NotImplementedError", 40), ("MemoryError", 72), ("FloatingPointError", 61))
+                 if kind in kinds), 2)
     if isinstance(exc, Problem):
         code = exc.code
-    elif isinstance(exc, NotImplementedError):
-        code = 40
     text = str(exc).splitlines()[0][:300] if str(exc) else ""
     return {"code": code, "kinds": kinds[:6], "message": text, "frames": frames[-8:]}
 

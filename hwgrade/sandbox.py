@@ -23,6 +23,11 @@ from pathlib import Path
 from hwgrade import child as wire
 
 USER_ENV = "HWGRADE_USER"
+MEMORY_ENV = "HWGRADE_MEMORY_MB"
+# Address space a child may add to what it inherits from the fork server (MB). The reference's
+# largest check needs far less (measured: README); with the parent and the fork server the whole
+# run stays inside Gradescope's default 768 MB.
+MEMORY_MB = 320
 # Libraries the fork server imports before forking: what hwlib uses, so that an unprivileged child
 # finds them already loaded.
 PRELOAD = ["numpy", "numpy.linalg", "math", "dataclasses", "copy", "itertools", "functools", "collections",
@@ -63,9 +68,9 @@ def protect(*paths):
 
 
 class Sandbox:
-    def __init__(self, package_root, memory_mb=768):
+    def __init__(self, package_root, memory_mb=None):
         self.user = drop_user()
-        self.memory_mb = memory_mb
+        self.memory_mb = int(memory_mb or os.environ.get(MEMORY_ENV) or MEMORY_MB)
         self.base = Path(tempfile.mkdtemp(prefix="hwgrade-"))
         self.workdir = self.base / "work"
         self.home = self.base / "home"
