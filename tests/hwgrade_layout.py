@@ -67,5 +67,11 @@ def run(root, homework="W2024", timeout=600, **env):
 
 def codes(results):
     """{check name: code} from a results.json's tests."""
-    return {t["name"].split(" (")[0]: int(t["output"].split(":")[0].split()[1]) for t in results["tests"]
-            if t["output"].startswith("code ")}
+    from hwgrade.checks import CHECKS
+
+    out = {}
+    for test in results["tests"]:
+        if test["output"].startswith("code "):
+            name = max((c for c in CHECKS if test["name"].startswith(c + " (")), key=len)
+            out[name] = int(test["output"].split(":")[0].split()[1])
+    return out

@@ -16,7 +16,6 @@ import numpy as np
 import pytest
 
 from conftest import ROOT
-from hwgrade import compare as cmp
 from hwgrade.checks import CHECKS
 from hwgrade.codes import Code, codes_markdown
 from hwgrade.paths import INSTRUCTOR_RECORDING
@@ -289,30 +288,6 @@ def test_a_wrong_implementation_gets_exactly_its_code(name, tmp_path):
 
 
 # -- the pieces ----------------------------------------------------------------------------------------
-
-def test_compare_reports_every_property_with_its_code():
-    expected = np.arange(6, dtype=np.float32).reshape(2, 3)
-    assert cmp.compare("x", expected.copy(), expected) == []
-    for actual, codes in ((expected.tolist(), [50]), (expected.astype(np.float64), [51]), (expected.T.copy(), [52]),
-                          (expected * 1.5, [53]), (expected - 1, [54]),
-                          ((expected - 1).astype(np.float64), [51, 54])):
-        assert [p.code for p in cmp.compare("x", actual, expected)] == codes, actual
-
-
-def test_a_bool_int_mismatch_is_a_value_mismatch_not_off_by_one():
-    flags = np.array([True, False, True])
-    problems = cmp.compare("requires_grad", np.array([True, True, True]), flags)
-    assert [p.code for p in problems] == [Code.VALUES] and "booleans" in problems[0].message
-    problems = cmp.compare("count", np.array(True), np.array(2))
-    assert [p.code for p in problems] == [Code.DTYPE, Code.VALUES]
-
-
-def test_float64_outputs_are_judged_to_float64_precision():
-    expected = np.linspace(0.1, 1, 7)
-    assert cmp.compare("y", expected * (1 + 1e-12), expected) == []
-    roundoff32 = expected.astype(np.float32).astype(np.float64)
-    assert [p.code for p in cmp.compare("y", roundoff32, expected)] == [Code.VALUES]
-
 
 def test_exception_messages_point_at_the_student_and_hint():
     error = {"kinds": ["AttributeError", "Exception"], "message": "'NoneType' object has no attribute 'classifier'",

@@ -82,7 +82,7 @@ ALLOCATE = """
 """
 GARBAGE = """
     import os, sys
-    print('{"score": 100, "tests": []}')
+    print('{{"score": 100, "tests": []}}')
     print("  0  models.CaptioningRNN.sample  ok", file=sys.stderr)
     for fd in range(3, 64):                       # the pipe back to the grader, wherever it is
         try:

@@ -22,6 +22,7 @@ import argparse
 import re
 import shutil
 import sys
+import textwrap
 from pathlib import Path
 
 import nbformat
@@ -181,7 +182,10 @@ def build(dest, root=ROOT, expected=EXPECTED):
     for name in ("pyproject.toml", "requirements.txt"):
         shutil.copy2(root / name, dest / name)
     shutil.copy2(root / "book" / "nbval-sanitize.cfg", dest / "book" / "nbval-sanitize.cfg")
-    (dest / "README.md").write_text(STUDENT_README, encoding="utf-8")
+    from hwgrade.codes import codes_text
+
+    (dest / "README.md").write_text(STUDENT_README.replace("{codes}", textwrap.indent(codes_text(), "    ")),
+                                    encoding="utf-8")
     return count
 
 
@@ -211,11 +215,11 @@ The data is found (or downloaded) by `hwlib.data`; `python -m hwlib.data` shows 
     python -m hwgrade            # every graded function, one line each
     python -m hwgrade --json     # the same, for a machine
 
-Each line is a code and an explanation: 0 success, 1 unknown failure, 2 your code raised an
-exception (the line of your code is shown, with a hint), 40 not implemented yet, 50 wrong output
-(type or structure), 51 wrong dtype, 52 wrong shape, 53 values differ beyond tolerance, 54 values
-off by exactly 1.0, 55 an input was modified in place, 60 training did not reach its bar, 61
-training diverged (NaN or inf). Every problem a check finds is listed. Locally the grader knows
+Each line is a code and an explanation (`python -m hwgrade --codes` lists them):
+
+{codes}
+
+Every problem a check finds is listed. Locally the grader knows
 the expected values of each function's first case only; the autograder also runs hidden cases
 (rectangular shapes, non-contiguous inputs, huge scores, ties, padding, float64 precision...), so
 a 0 here is necessary, not sufficient. Your code must keep the input's dtype (float32 in, float32
