@@ -72,19 +72,30 @@ class Sandbox:
         self.user = drop_user()
         self.memory_mb = int(memory_mb or os.environ.get(MEMORY_ENV) or MEMORY_MB)
         self.base = Path(tempfile.mkdtemp(prefix="hwgrade-"))
-        self.workdir = self.base / "work"
         self.home = self.base / "home"
-        shutil.copytree(Path(package_root) / "hwlib", self.workdir / "hwlib",
-                        ignore=shutil.ignore_patterns("__pycache__"), symlinks=False)
         self.home.mkdir()
-        if self.user:
-            self.base.chmod(0o755)
-            for folder, _, files in os.walk(self.base):
-                os.chown(folder, *self.user)
-                for name in files:
-                    os.chown(os.path.join(folder, name), *self.user)
+        self.base.chmod(0o755)
+        self._give(self.home)
         self.server = None
         self.peak_rss_kb = 0
+        self.packages = 0
+        self.use(package_root)
+
+    def use(self, package_root):
+        """Grade the hwlib/ in ``package_root`` from now on (a fresh copy the child owns); the fork
+        server keeps running."""
+        self.packages += 1
+        self.workdir = self.base / f"work{self.packages}"
+        shutil.copytree(Path(package_root) / "hwlib", self.workdir / "hwlib",
+                        ignore=shutil.ignore_patterns("__pycache__"), symlinks=False)
+        self._give(self.workdir)
+
+    def _give(self, folder):
+        if self.user:
+            for path, _, files in os.walk(folder):
+                os.chown(path, *self.user)
+                for name in files:
+                    os.chown(os.path.join(path, name), *self.user)
 
     def env(self):
         return {"PATH": "/usr/bin:/bin", "HOME": str(self.home), "MPLCONFIGDIR": str(self.home),

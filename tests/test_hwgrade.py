@@ -19,7 +19,8 @@ from conftest import ROOT
 from hwgrade.checks import CHECKS
 from hwgrade.codes import Code, codes_markdown
 from hwgrade.paths import INSTRUCTOR_RECORDING
-from hwgrade.runner import Store, describe_exception
+from hwgrade.runner import Store, describe_exception, run_checks
+from hwgrade.sandbox import Sandbox
 
 EXPECTED = ROOT / INSTRUCTOR_RECORDING
 _spec = importlib.util.spec_from_file_location("assignment_build", ROOT / "book" / "_assignment" / "build.py")
@@ -273,18 +274,42 @@ def test_the_corpus_covers_every_kind_of_mistake():
     assert {m.check for m in CORPUS.values()} <= set(CHECKS)
 
 
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory):
+    """One fork server for the whole corpus (each mutant is a fresh package copy it grades)."""
+    with Sandbox(ROOT) as box:
+        yield box
+
+
+@pytest.fixture(scope="module")
+def stores():
+    full = Store.load(EXPECTED)
+    return full, full.public()
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(CORPUS))
-def test_a_wrong_implementation_gets_exactly_its_code(name, tmp_path):
+def test_a_wrong_implementation_gets_exactly_its_code(name, tmp_path, sandbox, stores):
+    """Exactly its code against the full recording; and locally, against the public recording, a
+    non-zero code too (an error the public data exposes, or "not judged": never a success)."""
     mutant = CORPUS[name]
     shutil.copytree(ROOT / "hwlib", tmp_path / "hwlib", ignore=shutil.ignore_patterns("__pycache__"))
     apply(mutant, tmp_path)
-    code, message = grade(tmp_path, only=[mutant.check])[mutant.check]
+    sandbox.use(tmp_path)
+    full, public = stores
+    (result,) = run_checks([mutant.check], full, sandbox)
+    code, message = result.code, result.message
     assert code == mutant.code, f"{name}: got {code} ({message})"
     for text in mutant.says:
         assert text in message, f"{name}: {text!r} not in {message!r}"
     for text in mutant.not_says:
         assert text not in message, f"{name}: {text!r} in {message!r}"
+    (local,) = run_checks([mutant.check], public, sandbox)
+    assert local.code != Code.SUCCESS, f"{name}: the local grader says 0 ({local.message})"
+    LOCAL_CODES[name] = local.code
+
+
+LOCAL_CODES = {}
 
 
 # -- the pieces ----------------------------------------------------------------------------------------
