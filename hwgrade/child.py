@@ -560,6 +560,7 @@ def serve():
             pass
     if os.environ.pop("HWGRADE_WARM", ""):
         _warm()
+    write_frame(out, b'{"status": "ready"}\n')
     while True:
         try:
             job = decode(read_frame(inp))

@@ -13,6 +13,7 @@ student grading locally) the child runs as that user: only public data is there.
 import json
 import os
 import pwd
+import time
 import shutil
 import stat
 import subprocess
@@ -49,6 +50,20 @@ STDLIB = sorted(m for m in sys.stdlib_module_names if m not in _NOT_PRELOADED an
 SERVER_SLACK_S = 30.0                 # beyond a job's own limit before the fork server itself is presumed hung
 
 
+START_S = 300.0                        # the fork server's start-up (imports) on a slow machine
+
+
+def _world_readable(*files):
+    """Can any user read these files (every folder above them searchable)?"""
+    for name in files:
+        path = Path(name).resolve()
+        if not path.stat().st_mode & stat.S_IROTH:
+            return False
+        if any(not parent.stat().st_mode & stat.S_IXOTH for parent in path.parents):
+            return False
+    return True
+
+
 def drop_user():
     """(uid, gid) the children run as, or None when the grader is not root."""
     if os.geteuid() != 0:
@@ -80,6 +95,7 @@ class Sandbox:
         self.peak_rss_kb = 0
         self.packages = 0
         self.use(package_root)
+        self._start()
 
     def use(self, package_root):
         """Grade the hwlib/ in ``package_root`` from now on (a fresh copy the child owns); the fork
@@ -104,11 +120,19 @@ class Sandbox:
 
     def _start(self):
         source = Path(wire.__file__).read_text(encoding="utf-8")
-        preload = PRELOAD + (STDLIB if self.user else [])
-        env = dict(self.env(), HWGRADE_PRELOAD=json.dumps(preload), HWGRADE_WARM="1" if self.user else "")
+        hidden = self.user is not None and not _world_readable(os.__file__, json.__file__)
+        preload = PRELOAD + (STDLIB if hidden else [])
+        env = dict(self.env(), HWGRADE_PRELOAD=json.dumps(preload), HWGRADE_WARM="1" if hidden else "")
         self.server = subprocess.Popen([sys.executable, "-I", "-c", source], stdin=subprocess.PIPE,
                                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
                                        cwd=str(self.home), start_new_session=True)
+        try:                               # its start-up is not charged to the first check
+            ready = wire.read_frame(self.server.stdout.fileno(), deadline=time.monotonic() + START_S)
+        except (OSError, EOFError, TimeoutError, ValueError):
+            ready = b""
+        if not ready.startswith(b'{"status": "ready"}'):
+            self.stop()
+            raise RuntimeError("the grader's fork server did not start")
 
     def run(self, cases, limit_s):
         """(status dict, [case replies] or None): status is ok, timeout, crashed or garbage."""
@@ -116,7 +140,6 @@ class Sandbox:
             self._start()
         job = {"cases": cases, "limit_s": float(limit_s), "workdir": str(self.workdir), "env": self.env(),
                "memory_mb": self.memory_mb, "user": list(self.user) if self.user else None}
-        import time
         try:
             wire.write_frame(self.server.stdin.fileno(), wire.encode(job))
             frame = wire.read_frame(self.server.stdout.fileno(),
