@@ -181,6 +181,10 @@ CORPUS = {
         "convolution.py", old="return np.ascontiguousarray(out.transpose(1, 0, 2, 3)), (x, w, cols)",
         new="return np.ascontiguousarray(out.transpose(1, 0, 2, 3)).astype(np.float64), (x, w, cols)",
         check="convolution.conv_forward", code=Code.DTYPE, says=("dtype float64, expected float32",)),
+    "conv_forward takes the output's height for its width": Mutant(
+        "convolution.py", old=".reshape(f, n, h - hh + 1, wd - ww + 1)", new=".reshape(f, n, wd - ww + 1, h - hh + 1)",
+        check="convolution.conv_forward", code=Code.SHAPE, says=("tall 6×5 output", "wide 5×7 output"),
+        not_says=("one channel",)),
     "conv_backward reshapes dw in the wrong order": Mutant(
         "convolution.py", old="dw = (dout_rows @ cols.T).reshape(w.shape)",
         new="dw = (dout_rows @ cols.T).reshape(f, w.shape[1], ww, hh).transpose(0, 1, 3, 2)",
@@ -306,10 +310,6 @@ def test_a_wrong_implementation_gets_exactly_its_code(name, tmp_path, sandbox, s
         assert text not in message, f"{name}: {text!r} in {message!r}"
     (local,) = run_checks([mutant.check], public, sandbox)
     assert local.code != Code.SUCCESS, f"{name}: the local grader says 0 ({local.message})"
-    LOCAL_CODES[name] = local.code
-
-
-LOCAL_CODES = {}
 
 
 # -- the pieces ----------------------------------------------------------------------------------------
