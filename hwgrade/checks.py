@@ -2,17 +2,13 @@
 mistake students make (a square-only index, C-order strides on a non-contiguous view, no max shift
 in a softmax, sampling past <END>, float64 computed at float32 precision, an ignored schedule...).
 
-A *value check* builds its cases with ``build(hw, rng, cache)`` and returns a list of ``Case``:
-a label, a call of the student's function, the names of its outputs and the arguments to watch for
-in-place changes. Its outputs are compared with the recorded ones (``python -m hwgrade
---record``). A backward pass gets its cache through ``cache(key, make)``: recorded from the
-reference forward pass when recording, read back from the recording when grading, so a wrong
-forward pass never fails the backward check too. A *training check* runs the student's code for a
-fixed number of steps on one thread and raises a Problem when it misses its bar; no check depends
-on the speed of the machine.
-
-Points follow the homework (W2024 where it grades the function, W2022 otherwise); functions the
-homework provides or does not grade get 2 points each.
+A check's ``build(rng)`` returns its ``Case``s: plain data only — which recipe of ``hwgrade.child``
+calls the student's code, with which inputs (generated here, in the grader), and the names of the
+outputs. The child never sees this file, the recording or the expected values. A backward pass's
+cache is a ``Cache``: the recorded one (the reference forward pass's) when the recording has it,
+so a wrong forward pass never fails the backward check too. A *training check*'s case has a
+``judge`` that decides from the child's reply and data the child never got (held-out labels).
+No check depends on the speed of the machine; points are not here but in ``hwgrade.points``.
 """
 
 from dataclasses import dataclass, field

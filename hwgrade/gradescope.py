@@ -34,6 +34,9 @@ def main(argv=None):
     out = results_dir / "results.json"
     try:
         from hwgrade.__main__ import grade
+        from hwgrade.child import oom_score
+
+        oom_score(-800)                   # if memory runs out, the grader is the last to go
 
         homework = pick_homework(args.homework)
         source = root / "source"
