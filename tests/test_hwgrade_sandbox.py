@@ -16,9 +16,11 @@ from conftest import ROOT
 from hwgrade.checks import CHECKS
 from hwgrade.codes import Code
 from hwgrade.points import autograded_total, check_points
+from hwgrade.runner import TOTAL_BUDGET_S
+from hwgrade.sandbox import MEMORY_MB, protect
 from hwgrade_layout import builder, codes, layout, run
 
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(os.geteuid() != 0, reason="the privilege drop needs root")]
+needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="the privilege drop needs root")
 
 READ_RECORDING = """
     import pickle
@@ -165,6 +167,8 @@ def root():
     shutil.rmtree(path, ignore_errors=True)
 
 
+@pytest.mark.slow
+@needs_root
 def test_every_attack_gets_nothing_and_costs_only_its_function(root):
     _attacked_reference(root)
     results = run(root, homework="W2022", HWGRADE_MAX_CHECK_S="12")
@@ -180,6 +184,8 @@ def test_every_attack_gets_nothing_and_costs_only_its_function(root):
     assert set(got) == set(CHECKS)
 
 
+@pytest.mark.slow
+@needs_root
 def test_the_student_version_with_import_time_attacks_gets_zero(root):
     """Nothing implemented; layers.py patches the grader, writes results.json, kills its parent and
     exits at import: score 0, and the results.json is the grader's."""
@@ -191,3 +197,19 @@ def test_the_student_version_with_import_time_attacks_gets_zero(root):
     results = run(root)
     assert results["score"] == 0 and len(results["tests"]) > len(CHECKS)
     assert set(codes(results).values()) <= {Code.NOT_IMPLEMENTED, Code.CRASHED}
+
+
+def test_the_instructors_page_states_the_limits_in_force():
+    page = " ".join((ROOT / "book" / "for_instructors.md").read_text().split())
+    assert f"plus {MEMORY_MB} MB" in page and f"after {TOTAL_BUDGET_S:g} s" in page
+    limits = ", ".join(f"{limit:g}" for limit in sorted({c.limit_s for c in CHECKS.values()}))
+    assert f"Wall-clock limits are {limits} s per check" in page
+
+
+def test_protect_leaves_only_the_owner(tmp_path):
+    folder, file = tmp_path / "source", tmp_path / "results.json"
+    folder.mkdir(mode=0o755)
+    file.write_text("{}")
+    file.chmod(0o644)
+    protect(folder, file, tmp_path / "missing")
+    assert folder.stat().st_mode & 0o777 == 0o700 and file.stat().st_mode & 0o777 == 0o600
