@@ -65,7 +65,8 @@ def _extract(archive, dest):
 
 
 def _unpack(upload, work):
-    """A plain-file copy of the upload in ``work`` with every zip (to two levels) extracted beside it."""
+    """A copy of the upload's .py and .zip files in ``work``, every zip (to two levels) extracted
+    beside it."""
     upload = Path(upload)
     copy = work / "upload"
     copy.mkdir(parents=True)
@@ -78,8 +79,9 @@ def _unpack(upload, work):
                        and len(rel.parts) < MAX_DEPTH + 2]
             for name in files:
                 src = Path(folder) / name
-                if src.is_symlink() or not src.is_file() or src.stat().st_size > MAX_FILE:
-                    continue
+                if not name.endswith((".py", ".zip")) or src.is_symlink() or not src.is_file() \
+                        or src.stat().st_size > MAX_FILE:
+                    continue                 # only what can be graded (not a student's data cache)
                 (copy / rel).mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(src, copy / rel / name)
     for _ in range(2):
