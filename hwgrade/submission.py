@@ -52,7 +52,7 @@ def _extract(archive, dest):
     with zipfile.ZipFile(archive) as zf:
         for info in zf.infolist()[:5000]:
             name = PurePosixPath(info.filename)
-            if info.is_dir() or name.is_absolute() or ".." in name.parts or \
+            if info.is_dir() or name.suffix not in (".py", ".zip") or name.is_absolute() or ".." in name.parts or \
                     stat.S_ISLNK(info.external_attr >> 16) or info.file_size > MAX_FILE:
                 continue
             total += info.file_size
