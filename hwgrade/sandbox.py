@@ -123,7 +123,9 @@ class Sandbox:
         hidden = self.user is not None and not _world_readable(os.__file__, json.__file__)
         preload = PRELOAD + (STDLIB if hidden else [])
         env = dict(self.env(), HWGRADE_PRELOAD=json.dumps(preload), HWGRADE_WARM="1" if hidden else "")
-        self.server = subprocess.Popen([sys.executable, "-I", "-c", source], stdin=subprocess.PIPE,
+        # isolated: no PYTHONPATH, no current folder on the path (and as root no user site either)
+        flags = ["-I"] if self.user else ["-E", "-P"]
+        self.server = subprocess.Popen([sys.executable, *flags, "-c", source], stdin=subprocess.PIPE,
                                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
                                        cwd=str(self.home), start_new_session=True)
         try:                               # its start-up is not charged to the first check
