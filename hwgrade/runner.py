@@ -25,7 +25,7 @@ from hwgrade.codes import Code, Problem, Problems
 from hwgrade.compare import compare
 
 # The order in which a check's code is chosen when it finds several problems: the most basic first.
-_PRIORITY = [Code.WRONG_OUTPUT, Code.SHAPE, Code.DTYPE, Code.MUTATED, Code.OFF_BY_ONE, Code.VALUES,
+_PRIORITY = [Code.CRASHED, Code.TIME_LIMIT, Code.MEMORY, Code.EXCEPTION, Code.WRONG_OUTPUT, Code.SHAPE, Code.DTYPE, Code.MUTATED, Code.OFF_BY_ONE, Code.VALUES,
              Code.DIVERGED, Code.NOT_GOOD_ENOUGH]
 # The whole run must fit Gradescope's default 10 minutes with room for setup and the results.
 TOTAL_BUDGET_S = 480.0
@@ -149,23 +149,23 @@ def run_check(check, store, sandbox, limit_s=None, recording=False):
                                     f"{status.get('exit')}): sys.exit, os._exit or a crash in the code it ran")
     problems, unjudged = [], 0
     for case, reply in zip(cases, replies):
-        where = f"case '{case.label}'"
-        if reply.get("error"):
-            error = reply["error"]
-            code = Code(error["code"]) if error.get("code") in set(Code) else Code.EXCEPTION
-            text = f"{where} (inputs {_inputs_text(case.args)}): " if _inputs_text(case.args) else f"{where}: "
-            if code == Code.NOT_IMPLEMENTED:
-                return result(code, f"not implemented yet: {error.get('message', '')}")
-            if code in (Code.WRONG_OUTPUT, Code.DTYPE, Code.SHAPE, Code.VALUES):
-                problems.append(Problem(code, f"{case.label}: {error.get('message', '')}"))
-                continue
-            if code == Code.MEMORY:
-                return result(code, f"{text}ran out of memory (limit {sandbox.memory_mb} MB beyond the libraries)")
-            return result(code, text + describe_exception(error))
-        if recording:
-            _record(store, check.name, case, reply)
-            continue
         try:
+            if reply.get("error") is not None:
+                error = _error(reply["error"])
+                code = Code(error["code"])
+                inputs = _inputs_text(case.args)
+                text = f"case '{case.label}' (inputs {inputs}): " if inputs else f"case '{case.label}': "
+                if code == Code.NOT_IMPLEMENTED:
+                    return result(code, f"not implemented yet: {error['message']}")
+                if code in (Code.WRONG_OUTPUT, Code.DTYPE, Code.SHAPE, Code.VALUES):
+                    problems.append(Problem(code, f"{case.label}: {error['message']}"))
+                    continue
+                if code == Code.MEMORY:
+                    return result(code, f"{text}ran out of memory (limit {sandbox.memory_mb} MB beyond the libraries)")
+                return result(code, text + describe_exception(error))
+            if recording:
+                _record(store, check.name, case, reply)
+                continue
             if case.judge is not None:
                 case.judge(reply.get("outputs"))
                 continue
@@ -177,6 +177,8 @@ def run_check(check, store, sandbox, limit_s=None, recording=False):
             problems += many.problems
             continue
         except Exception as exc:          # a reply of the wrong structure
+            if recording:
+                raise
             problems.append(Problem(Code.WRONG_OUTPUT, f"{case.label}: the outputs have the wrong structure "
                                                        f"({type(exc).__name__}: {exc})"[:300]))
             continue
@@ -192,6 +194,23 @@ def run_check(check, store, sandbox, limit_s=None, recording=False):
                                        "not recorded here (the autograder judges them): shapes, dtypes, NaN/inf, "
                                        "overflow and input changes checked")
     return result(Code.SUCCESS, "ok" if not check.training else "ok (reached its bar)")
+
+
+# The codes a child may report for a case; anything else it claims (a success, say) is an exception.
+_CHILD_CODES = {Code.EXCEPTION, Code.NOT_IMPLEMENTED, Code.WRONG_OUTPUT, Code.DTYPE, Code.SHAPE, Code.VALUES,
+                Code.DIVERGED, Code.MEMORY}
+
+
+def _error(error):
+    """A child's error report, checked: a code it may report, text, frames of (path, line, name)."""
+    if not isinstance(error, dict):
+        error = {}
+    code = error.get("code")
+    kinds = [str(k) for k in error.get("kinds", [])][:6] if isinstance(error.get("kinds"), list) else []
+    frames = [(str(f[0]), int(f[1]), str(f[2])) for f in error.get("frames", []) if isinstance(f, (list, tuple))
+              and len(f) == 3 and isinstance(f[1], int)] if isinstance(error.get("frames"), list) else []
+    return {"code": code if code in _CHILD_CODES and type(code) is int else int(Code.EXCEPTION),
+            "kinds": kinds or ["Exception"], "message": str(error.get("message", ""))[:300], "frames": frames}
 
 
 def _record(store, name, case, reply):

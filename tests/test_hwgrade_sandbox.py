@@ -39,7 +39,14 @@ GC_AND_STACK = """
     for obj in gc.get_objects():
         if isinstance(obj, dict) and "convolution.conv2d_valid" in obj:
             return next(iter(obj["convolution.conv2d_valid"]["outputs"].values()))[0]
-    raise RuntimeError("found nothing")
+    import __main__, os                          # nothing: then forge the reply, claiming success
+    forged = __main__.encode([{{"error": {{"code": 0, "kinds": ["Success"], "message": "ok", "frames": []}}}}] * 4)
+    for fd in range(3, 64):
+        try:
+            __main__.write_frame(fd, forged)
+        except OSError:
+            pass
+    os._exit(0)
 """
 LYING_SUBCLASS = """
     class Liar(np.ndarray):
@@ -126,7 +133,8 @@ except PermissionError:
 # (file, function, attack, code that function must get)
 ATTACKS = {
     "reads the recording": ("convolution.py", "filt2d", READ_RECORDING, Code.EXCEPTION),
-    "walks the stack and gc for the grader's data": ("convolution.py", "conv2d_valid", GC_AND_STACK, Code.EXCEPTION),
+    "walks the stack and gc, then forges a successful reply": ("convolution.py", "conv2d_valid", GC_AND_STACK,
+                                                                Code.EXCEPTION),
     "returns a lying ndarray subclass": ("convolution.py", "conv2d_full", LYING_SUBCLASS, Code.WRONG_OUTPUT),
     "returns an object whose __eq__ is always True": ("convolution.py", "conv1d_matrix", EQ_ALWAYS_TRUE,
                                                       Code.WRONG_OUTPUT),
