@@ -76,14 +76,16 @@ def test_only_some_files_of_hwlib_and_an_init_that_raises(root):
 
 
 def test_a_module_that_raises_at_import_costs_only_what_imports_it(root):
+    """rnn_layers.py raises at import: what imports it fails with the message, the rest passes."""
     shutil.copytree(ROOT / "hwlib", root / "submission" / "hwlib")
     path = root / "submission" / "hwlib" / "rnn_layers.py"
     path.write_text(path.read_text() + "\nraise ValueError('oops at import')\n")
     results = run(root)
     got = codes(results)
     lost = {n for n, c in got.items() if c}
-    assert lost == {n for n in CHECKS if n.startswith(("rnn_layers.", "models.CaptioningRNN"))}, lost
-    assert results["score"] == FULL - 8 - 16
+    # hwlib.models imports the captioning model, which imports rnn_layers: every model goes too
+    assert lost == {n for n in CHECKS if n.startswith(("rnn_layers.", "models.", "solver.train"))}, lost
+    assert results["score"] == FULL - 8 - 16 - 14
     assert "oops at import" in next(t["output"] for t in results["tests"] if "temporal_fc_forward" in t["name"])
 
 
