@@ -502,10 +502,15 @@ def _visualize(rng):
 
 # -- training checks: the child trains and predicts; the parent holds the labels and decides -------------
 
-def _blobs(rng, n=300, d=10, classes=3):
+def _blobs(rng, n=300, d=10, classes=3, held_out=0):
+    """n examples of ``classes`` Gaussian blobs, then ``held_out`` more from the same blobs."""
     centers = 3 * rng.standard_normal((classes, d))
     y = rng.integers(0, classes, n)
-    return (centers[y] + rng.standard_normal((n, d))).astype(np.float32), y
+    X = centers[y] + rng.standard_normal((n, d))
+    if held_out:
+        y_more = rng.integers(0, classes, held_out)
+        X, y = np.concatenate([X, centers[y_more] + rng.standard_normal((held_out, d))]), np.concatenate([y, y_more])
+    return X.astype(np.float32), y
 
 
 def _diverged(losses):
@@ -594,7 +599,7 @@ def _trainer_run(rng):
 
 @check("transfer.train_model", training=True, limit_s=120.0)
 def _train_model(rng):
-    X, y = _blobs(rng, n=260, d=4, classes=2)
+    X, y = _blobs(rng, n=200, d=4, classes=2, held_out=60)
 
     def judge(outputs):
         out = _reply(outputs, ("losses", "metrics", "scheduler_calls", "val_predictions", "test_predictions"))
