@@ -219,10 +219,11 @@ Each line is a code and an explanation (`python -m hwgrade --codes` lists them):
 
 {codes}
 
-Every problem a check finds is listed. Locally the grader knows
-the expected values of each function's first case only; the autograder also runs hidden cases
-(rectangular shapes, non-contiguous inputs, huge scores, ties, padding, float64 precision...), so
-a 0 here is necessary, not sufficient. Your code must keep the input's dtype (float32 in, float32
+Every problem a check finds is listed, with the case it concerns. Locally the grader knows the
+expected values of each function's first case only; it runs the other cases too (rectangular
+shapes, non-contiguous inputs, huge scores, ties, padding, float64 precision...) and checks their
+shapes, dtypes, NaN/inf, overflow warnings and your inputs, but their values are judged by the
+autograder: such a function gets 70 ("not judged here"), not 0. Your code must keep the input's dtype (float32 in, float32
 out, float64 in, float64 out at float64 precision) and must never modify its inputs.
 
 ## How this differs from the cs231n and EECS545 starter code
