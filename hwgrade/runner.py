@@ -25,7 +25,8 @@ from hwgrade.codes import Code, Problem, Problems
 from hwgrade.compare import compare
 
 # The order in which a check's code is chosen when it finds several problems: the most basic first.
-_PRIORITY = [Code.CRASHED, Code.TIME_LIMIT, Code.MEMORY, Code.EXCEPTION, Code.WRONG_OUTPUT, Code.SHAPE, Code.DTYPE, Code.MUTATED, Code.OFF_BY_ONE, Code.VALUES,
+_PRIORITY = [Code.CRASHED, Code.TIME_LIMIT, Code.MEMORY, Code.EXCEPTION,
+             Code.WRONG_OUTPUT, Code.SHAPE, Code.DTYPE, Code.MUTATED, Code.OFF_BY_ONE, Code.VALUES,
              Code.DIVERGED, Code.NOT_GOOD_ENOUGH]
 # The whole run must fit Gradescope's default 10 minutes with room for setup and the results.
 TOTAL_BUDGET_S = 480.0
