@@ -221,3 +221,10 @@ def test_protect_leaves_only_the_owner(tmp_path):
     file.chmod(0o644)
     protect(folder, file, tmp_path / "missing")
     assert folder.stat().st_mode & 0o777 == 0o700 and file.stat().st_mode & 0o777 == 0o600
+
+
+def test_checks_past_the_total_budget_are_not_run():
+    from hwgrade.runner import Store, run_checks
+
+    results = run_checks(list(CHECKS)[:3], Store(), sandbox=None, budget_s=4)
+    assert [r.code for r in results] == [Code.TIME_LIMIT] * 3 and "total budget" in results[0].message
