@@ -22,7 +22,7 @@ Modules, by chapter (each module's docstring says more):
   (the one training record), ``plotting``, ``results`` (numbers glued into the prose, full-scale
   results), ``scale`` and ``settings`` (CI versus full scale)
 * the book's machinery: ``reproducible`` (pinned floating-point kernels), ``nbval_tolerance``
-  (declared tolerances for nbval), ``grade`` (the autograder)
+  (declared tolerances for nbval); the autograder is the separate package ``hwgrade``
 """
 
 __version__ = "0.1.0"
