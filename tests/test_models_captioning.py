@@ -75,3 +75,46 @@ def test_overfits_two_captions_and_samples_them(cell):
     solver.train()
     assert solver.loss_history[-1] < 0.05
     assert model.decode(model.sample(data["train_features"], max_length=6)) == ["a dog runs", "a cat"]
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+def test_captioning_model_matches_torch(cell):
+    """A PyTorch referee built from the documented model (h0 = features·W_proj + b_proj, the
+    cell's recurrence with the gates in the order i, f, o, g, scores summed over the kept words
+    and averaged over captions): a swapped gate, an unmasked <NULL> or a mean over the wrong
+    axis changes its loss even where finite differences agree with the model's own gradients."""
+    torch = pytest.importorskip("torch")
+    model = CaptioningRNN(WORDS, input_dim=5, wordvec_dim=4, hidden_dim=3, cell_type=cell,
+                          dtype=np.float64, seed=2)
+    rng = np.random.default_rng(7)
+    # the cell state starts at zero, so the forget gate only shows from the second step on;
+    # a non-zero bias makes the gates differ from each other from the start
+    model.params["b"] = rng.standard_normal(model.params["b"].shape)
+    features = rng.standard_normal((3, 5))
+    captions = np.array([[1, 4, 5, 7, 2, 0], [1, 6, 2, 0, 0, 0], [1, 4, 6, 7, 3, 2]])
+    p = {k: torch.tensor(v, requires_grad=True) for k, v in model.params.items()}
+    cap = torch.tensor(captions)
+    h = torch.tensor(features) @ p["W_proj"] + p["b_proj"]
+    c = torch.zeros_like(h)
+    words = p["W_embed"][cap[:, :-1]]
+    H = h.shape[1]
+    outputs = []
+    for t in range(words.shape[1]):
+        a = words[:, t] @ p["Wx"] + h @ p["Wh"] + p["b"]
+        if cell == "rnn":
+            h = torch.tanh(a)
+        else:
+            i, f, o = (torch.sigmoid(a[:, k * H:(k + 1) * H]) for k in range(3))
+            c = f * c + i * torch.tanh(a[:, 3 * H:])
+            h = o * torch.tanh(c)
+        outputs.append(h)
+    scores = torch.stack(outputs, 1) @ p["W_vocab"] + p["b_vocab"]
+    targets = cap[:, 1:]
+    logp = torch.log_softmax(scores, -1).gather(-1, targets[..., None])[..., 0]
+    loss_ref = -(logp * (targets != WORDS["<NULL>"])).sum() / len(captions)
+    loss_ref.backward()
+    loss, grads = model.loss(features, captions)
+    np.testing.assert_allclose(loss, loss_ref.item(), rtol=1e-10)
+    for name, tensor in p.items():
+        np.testing.assert_allclose(grads[name], tensor.grad.numpy(), rtol=1e-8, atol=1e-10,
+                                   err_msg=name)

@@ -64,3 +64,31 @@ def test_update_rules_keep_dtype_and_reject_bad_input(rule):
         update(W, DW, {"learnig_rate": 0.1})
     with pytest.raises(ValueError, match="unknown update rule"):
         optim.get_update_rule("adamw")
+
+
+@pytest.mark.parametrize("rule, torch_optimizer, config", [
+    ("sgd", "SGD", {"learning_rate": 0.1}),
+    ("sgd_momentum", "SGD", {"learning_rate": 0.1, "momentum": 0.8}),
+    ("rmsprop", "RMSprop", {"learning_rate": 0.01, "decay_rate": 0.9, "epsilon": 1e-8}),
+    ("adam", "Adam", {"learning_rate": 0.01, "beta1": 0.8, "beta2": 0.95, "epsilon": 1e-8}),
+])
+def test_update_rules_follow_torch_optim_for_five_steps(rule, torch_optimizer, config):
+    """torch.optim as an independent referee: the same gradients, five steps, the same weights
+    (cs231n's velocity v is -lr times torch's momentum buffer, so the steps agree)."""
+    torch = pytest.importorskip("torch")
+    names = {"learning_rate": "lr", "momentum": "momentum", "decay_rate": "alpha",
+             "epsilon": "eps"}
+    kwargs = {names[k]: v for k, v in config.items() if k in names}
+    if "beta1" in config:
+        kwargs["betas"] = (config["beta1"], config["beta2"])
+    rng = np.random.default_rng(5)
+    w = rng.standard_normal((3, 4))
+    w_torch = torch.tensor(w, requires_grad=True)
+    opt = getattr(torch.optim, torch_optimizer)([w_torch], **kwargs)
+    update, state = optim.get_update_rule(rule), dict(config)
+    for _ in range(5):
+        dw = rng.standard_normal(w.shape)
+        w, state = update(w, dw, state)
+        w_torch.grad = torch.tensor(dw)
+        opt.step()
+    np.testing.assert_allclose(w, w_torch.detach().numpy(), rtol=1e-10, atol=1e-12)
