@@ -161,8 +161,8 @@ def _two_d_cases(rng, name, shapes):
     return cases
 
 
-# (the full convolution's outputs are larger than a: its rectangular cases are 7×7 and 7×4 / 4×7)
-_TWO_D = (("rectangular a and kernel, tall output", (6, 5), (2, 3), np.float32),
+# Rectangular in both orientations: tall and wide outputs for the valid and the full convolution.
+_TWO_D = (("rectangular a and kernel, tall output", (7, 4), (2, 3), np.float32),
           ("rectangular a and kernel, wide output", (5, 8), (3, 2), np.float32),
           ("kernel as large as a", (3, 4), (3, 4), np.float32),
           ("non-contiguous a, float64", (5, 7), (3, 2), np.float64))
@@ -317,7 +317,7 @@ def _rnn_inputs(rng, gates, N=3, T=4, D=5, H=6, dtype=np.float32):
 
 
 _SIZES = (("rectangular N=3, D=5 < H=6", dict(N=3, T=4, D=5, H=6), np.float32),
-          ("rectangular N=4, D=6 > H=3", dict(N=4, T=3, D=6, H=3), np.float32),
+          ("rectangular N=4, T=5, D=6 > H=3", dict(N=4, T=5, D=6, H=3), np.float32),
           ("one example, float64", dict(N=1, T=3, D=4, H=2), np.float64))
 
 

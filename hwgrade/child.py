@@ -350,16 +350,16 @@ def r_trainer_run(x, x_test):
         history = student("trainer.run")(model, data, settings)
         if not isinstance(history, history_type):
             raise Problem(50, f"run must return a hwlib.history.History, got {type(history).__name__}")
-        return model, history, settings
+        return history, settings, model
 
-    model, history, settings = run(0, eval_fn=lambda m: {"val_loss": m(*data)[1].item()})
+    history, settings, model = run(0, eval_fn=lambda m: {"val_loss": m(*data)[1].item()})
     model.eval()
     with torch.no_grad():
         logits = model(torch.from_numpy(x_test))[0]
     return {"losses": _losses(history), "lr": [float(v) for v in history.lr],
             "expected_lr": [float(student("trainer.learning_rate_at")(s, settings)) for s in range(150)],
             "checkpoint_iters": [int(i) for i in history.checkpoint_iters], "metrics": [str(k) for k in history.metrics],
-            "first": _losses(run(0, 20)[1]), "again": _losses(run(0, 20)[1]), "other": _losses(run(1, 20)[1]),
+            "first": _losses(run(0, 20)[0]), "again": _losses(run(0, 20)[0]), "other": _losses(run(1, 20)[0]),
             "test_logits": logits.detach().double().numpy().copy()}
 
 
@@ -443,11 +443,10 @@ def _error(exc, workdir):
               for f in traceback.extract_tb(exc.__traceback__)
               if os.path.abspath(f.filename).startswith(workdir + os.sep)]
     kinds = [c.__name__ for c in type(exc).__mro__]
-    code = {"NotImplementedError": 40, "MemoryError": 72, "FloatingPointError": 61}.get(kinds[0], 2)
+    code = next((c for kind, c in (("NotImplementedError", 40), ("MemoryError", 72), ("FloatingPointError", 61))
+                 if kind in kinds), 2)
     if isinstance(exc, Problem):
         code = exc.code
-    elif isinstance(exc, NotImplementedError):
-        code = 40
     text = str(exc).splitlines()[0][:300] if str(exc) else ""
     return {"code": code, "kinds": kinds[:6], "message": text, "frames": frames[-8:]}
 

@@ -73,7 +73,7 @@ def test_no_line_of_a_solution_is_in_the_student_build(dist):
     texts = "\n".join(_dist_texts(dist).values())
     regions_of = builder.regions_by_file()
     outside = set(GENERIC_LINES)
-    for path in (ROOT / "hwlib").rglob("*.py"):
+    for path in [*(ROOT / "hwlib").rglob("*.py"), *(ROOT / "hwgrade").glob("*.py")]:   # the grader ships too
         lines = path.read_text(encoding="utf-8").split("\n")
         inside = {i for _, first, last in regions_of.get(path, []) for i in range(first + 1, last)}
         outside |= {lines[i].strip() for i in range(len(lines)) if i not in inside}
@@ -144,10 +144,12 @@ def test_the_build_ships_only_the_public_recording(dist):
         public = pickle.load(f)
     with open(autograder.EXPECTED, "rb") as f:
         full = pickle.load(f)
-    assert set(public) == {name for name, entry in full.items() if entry["outputs"]}
+    assert set(public) == set(full)
     for name, entry in public.items():
-        first = next(iter(full[name]["outputs"]))
-        assert list(entry["outputs"]) == [first]
+        first = next(iter(full[name]["outputs"]), None)
+        assert list(entry["outputs"]) == ([first] if first else [])
+        assert set(entry["caches"]) <= {first}, name          # no hidden case's cache
+        assert set(entry["specs"]) == set(full[name]["specs"])   # shapes and dtypes of every case
     assert not (dist / "book" / "_assignment").exists() and not list(dist.rglob("grade_expected.pkl"))
     assert not list(dist.rglob("build.py")) and not list(dist.rglob("autograder.py"))
 
@@ -227,7 +229,7 @@ def test_the_autograder_zip_holds_the_grader_and_no_solution(autograder_zip):
     with zipfile.ZipFile(autograder_zip) as zf:
         names = set(zf.namelist())
         assert {"setup.sh", "run_autograder", "source/grade_expected.pkl"} <= names
-        assert {n for n in names if n.endswith(".py")} == {
+        assert {n for n in names if n.endswith(".py") and not n.startswith("source/starter/")} == {
             f"source/hwgrade/{p.name}" for p in (ROOT / "hwgrade").glob("*.py")}
         for script in ("setup.sh", "run_autograder"):
             assert zf.getinfo(script).external_attr >> 16 & stat.S_IXUSR
@@ -250,6 +252,7 @@ def test_run_autograder_writes_gradescope_results(autograder_zip, dist, tmp_path
     env = dict(os.environ, AUTOGRADER_ROOT=str(root), AUTOGRADER_PYTHON=sys.executable)
     subprocess.run(["bash", str(root / "run_autograder")], env=env, check=True, timeout=600, capture_output=True)
     results = json.loads((root / "results" / "results.json").read_text())
-    maximum = sum(c.points for c in CHECKS.values())
-    assert results["score"] == (maximum if score == "full" else 0)
-    assert len(results["tests"]) == len(CHECKS)
+    from hwgrade.points import autograded_total
+
+    assert results["score"] == (autograded_total("W2024") if score == "full" else 0), results["output"]
+    assert len([t for t in results["tests"] if t["output"].startswith("code ")]) == len(CHECKS)

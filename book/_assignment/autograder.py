@@ -21,7 +21,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT))
-from hwgrade.paths import INSTRUCTOR_RECORDING, PUBLIC_NAME  # noqa: E402
+from hwgrade.paths import INSTRUCTOR_RECORDING, STARTER_NAME  # noqa: E402
+
+sys.path.insert(0, str(HERE))
 
 EXPECTED = ROOT / INSTRUCTOR_RECORDING
 # What a student's hwlib imports when graded (from the book's requirements.txt, CPU builds).
@@ -39,22 +41,10 @@ python3 -m venv /autograder/venv
 """
 
 RUN = """#!/usr/bin/env bash
-# Gradescope runs this for every submission.
-set -u
+# Gradescope runs this for every submission; the grader always writes results/results.json.
 ROOT="${AUTOGRADER_ROOT:-/autograder}"
 PYTHON="${AUTOGRADER_PYTHON:-$ROOT/venv/bin/python}"
-mkdir -p "$ROOT/results"
-# the submission may hold hwlib/ at its top or a few folders down
-PKG=$(find "$ROOT/submission" -maxdepth 4 -type f -path '*/hwlib/__init__.py' | sort | head -n 1)
-if [ -z "$PKG" ]; then
-  cat > "$ROOT/results/results.json" <<'JSON'
-{"score": 0, "output": "No hwlib/ package found in the submission: upload the hwlib/ folder (with __init__.py).", "tests": []}
-JSON
-  exit 0
-fi
-cd "$ROOT/source"
-PYTHONPATH="$ROOT/source" "$PYTHON" -m hwgrade "$(dirname "$(dirname "$PKG")")" --expected "$ROOT/source/grade_expected.pkl" \\
-  --gradescope "$ROOT/results/results.json"
+cd "$ROOT/source" && PYTHONPATH="$ROOT/source" "$PYTHON" -m hwgrade.gradescope --root "$ROOT"
 exit 0
 """
 
@@ -71,6 +61,18 @@ def build(zip_path, expected=EXPECTED):
         zf.write(expected, "source/grade_expected.pkl")
         for path in sorted((ROOT / "hwgrade").glob("*.py")):
             zf.write(path, f"source/hwgrade/{path.name}")
+        # the untouched student version: fills the modules an upload lacks (hwgrade.submission)
+        from build import strip_solutions
+
+        for path in sorted((ROOT / "hwlib").rglob("*")):
+            rel = path.relative_to(ROOT)
+            if "__pycache__" in rel.parts or path.is_dir():
+                continue
+            name = f"source/{STARTER_NAME}/{rel.as_posix()}"
+            if path.suffix == ".py":
+                zf.writestr(name, strip_solutions(path.read_text(encoding="utf-8"), ".".join(rel.with_suffix("").parts)))
+            else:
+                zf.write(path, name)
         return zf.namelist()
 
 
