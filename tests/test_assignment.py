@@ -188,6 +188,17 @@ def test_student_readme_says_what_differs_from_the_original_homework(dist):
     assert "drops into hwlib" not in readme and "drop into hwlib" not in readme
 
 
+def kernel_without_pins(tmp):
+    """A python3 kernel spec that starts ipykernel directly: the student version has no
+    hwlib.reproducible for the book's pinned kernel to start through."""
+    spec = tmp / "jupyter" / "kernels" / "python3"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Python 3 (student)", "language": "python"}))
+    return tmp / "jupyter"
+
+
 @pytest.mark.slow
 def test_student_notebooks_run_until_their_first_todo(dist):
     """Every student chapter executes cleanly up to the first cell that uses student code, and the
@@ -195,7 +206,7 @@ def test_student_notebooks_run_until_their_first_todo(dist):
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
-    env = dict(os.environ, PYTHONPATH=str(dist))
+    env = dict(os.environ, PYTHONPATH=str(dist), JUPYTER_PATH=str(kernel_without_pins(dist.parent / "kernel")))
     env.setdefault("HWLIB_DATA_DIR", str(ROOT / "data"))
     env.setdefault("HWLIB_DATA_MIRROR", str(MIRROR))
     saved = dict(os.environ)

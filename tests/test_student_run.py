@@ -5,7 +5,6 @@ checks, and the private helpers those call), every chapter executes top to botto
 ``make student-run`` runs it (a stage of ``make test``; minutes: it executes every chapter).
 """
 
-import json
 import os
 import re
 import sys
@@ -17,7 +16,7 @@ import pytest
 
 from conftest import MIRROR, ROOT
 from hwgrade.checks import CHECKS
-from test_assignment import builder
+from test_assignment import builder, kernel_without_pins
 
 # Regions that stay stubs in a filled student version: the instructors' referees, which no student
 # chapter calls (chapter 4 and 7's student cells use PyTorch instead).
@@ -53,17 +52,6 @@ def fill(dest):
     return left
 
 
-def _kernel_without_pins(tmp):
-    """A python3 kernel spec that starts ipykernel directly: the student version has no
-    hwlib.reproducible for the book's pinned kernel to start through."""
-    spec = tmp / "jupyter" / "kernels" / "python3"
-    spec.mkdir(parents=True)
-    (spec / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "Python 3 (student)", "language": "python"}))
-    return tmp / "jupyter"
-
-
 def test_filling_leaves_only_the_instructors_referees(tmp_path):
     dest = tmp_path / "dist"
     builder.build(dest)
@@ -80,7 +68,7 @@ def test_the_filled_student_version_runs_every_chapter(tmp_path):
     builder.build(dest)
     fill(dest)
     saved = dict(os.environ)
-    os.environ.update(PYTHONPATH=str(dest), JUPYTER_PATH=str(_kernel_without_pins(tmp_path)))
+    os.environ.update(PYTHONPATH=str(dest), JUPYTER_PATH=str(kernel_without_pins(tmp_path)))
     os.environ.setdefault("HWLIB_DATA_DIR", str(ROOT / "data"))
     os.environ.setdefault("HWLIB_DATA_MIRROR", str(MIRROR))
     os.environ.pop("HWLIB_FULL", None)
