@@ -7,7 +7,6 @@ checks, and the private helpers those call), every chapter executes top to botto
 
 import os
 import re
-import sys
 import time
 from pathlib import Path
 
