@@ -19,7 +19,8 @@ FOREIGN_KERNELS := OPENBLAS_CORETYPE=Sandybridge NPY_DISABLE_CPU_FEATURES=X86_V3
 	ATEN_CPU_CAPABILITY=default MKL_CBWR=AVX ONEDNN_MAX_CPU_ISA=AVX
 TIMINGS := _build/stage-timings.txt
 
-.PHONY: venv book test unit nbval foreign regressions site browser execute full clean assignment autograder grade record
+.PHONY: venv book test unit nbval foreign regressions site browser execute full clean assignment autograder grade record \
+	student-run student-site student-browser
 
 $(STAMP): requirements.txt pyproject.toml
 	python3 -m venv $(VENV)
@@ -40,12 +41,14 @@ test: venv
 	@.ci/ensure-chromium
 	@mkdir -p _build && rm -f $(TIMINGS)
 	@$(PINNED) --describe
-	@.ci/stage unit $(TIMINGS) $(PINNED) $(PY) -m pytest -q -m "not browser and not regression" --durations=15 tests
+	@.ci/stage unit $(TIMINGS) $(PINNED) $(PY) -m pytest -q -m "not browser and not regression and not student_run and not student_site" --durations=15 tests
 	@.ci/stage nbval $(TIMINGS) $(NBVAL) $(NOTEBOOKS)
 	@.ci/stage foreign $(TIMINGS) env $(FOREIGN_KERNELS) $(NBVAL) $(FOREIGN_NOTEBOOKS)
 	@.ci/stage regress $(TIMINGS) $(PINNED) $(PY) -m pytest -q -m regression tests
 	@.ci/stage build $(TIMINGS) $(BUILD)
 	@.ci/stage browser $(TIMINGS) $(PY) -m pytest -q -m browser tests
+	@.ci/stage student-run $(TIMINGS) $(MAKE) --no-print-directory -o $(STAMP) student-run
+	@.ci/stage student-site $(TIMINGS) $(MAKE) --no-print-directory -o $(STAMP) student-site student-browser
 	@echo "--- stage timings ---" && cat $(TIMINGS)
 
 ## make nbval NOTEBOOKS="book/03_...ipynb ...": re-execute chosen chapters and compare their outputs.
@@ -77,8 +80,26 @@ clean:
 	rm -rf _build dist
 
 ## make assignment: the student version in dist/assignment/ (solutions -> TODOs, graded outputs cleared).
+STUDENT_DIR := dist/assignment
+STUDENT_SITE := $(STUDENT_DIR)/_build/html
 assignment: venv
-	$(PY) book/_assignment/build.py dist/assignment
+	$(PY) course/student_build.py $(STUDENT_DIR)
+
+## make student-run: the student version, filled with the reference's graded bodies only, runs
+## every chapter top to bottom (tests/test_student_run.py; a stage of its own, minutes).
+student-run: venv
+	$(PINNED) $(PY) -m pytest -q -p no:cacheprovider -m student_run tests/test_student_run.py
+
+## make student-site: the site for students, built from the student version (no solutions, no
+## instructors' page, no answers) into dist/assignment/_build/html; then its browser checks.
+student-site: assignment
+	cd $(STUDENT_DIR) && $(abspath $(VENV))/bin/jupyter-book build . --keep-going
+	@echo "student site: $(abspath $(STUDENT_SITE))/index.html"
+	HWLIB_SITE=$(abspath $(STUDENT_SITE)) $(PY) -m pytest -q -m "student_site" tests/test_student_site.py
+
+## make student-browser: the main site's browser checks on the student site (after student-site).
+student-browser: venv
+	HWLIB_SITE=$(abspath $(STUDENT_SITE)) $(PY) -m pytest -q -m browser tests/test_site.py
 
 ## make autograder: dist/autograder.zip for Gradescope (the grader and every recorded case).
 autograder: venv

@@ -27,8 +27,8 @@ def softmax_regression_loss(x, w, b, y):
 
     Returns a tuple of:
     - loss: scalar of x's dtype
-    - grads: (dx, dw, db), shapes of x, w, b; per example ``ds = p - onehot(y)``,
-      ``dw = x^T ds``, ``db = Σ ds``, ``dx = ds w^T`` (averaged over the batch)
+    - grads: (dx, dw, db), the loss's gradients with respect to x, w, b: shapes and dtype of x, w, b
+      (chapter 1 derives them)
     """
     # BEGIN SOLUTION
     scores, cache = fc_forward(x, w, b)
@@ -68,12 +68,18 @@ def residual_forward(x, w1, w2):
 def residual_backward(dy, cache):
     """Backward pass of residual_forward.
 
+    Inputs:
+    - dy: upstream derivative of shape (N, D), y's dtype
+    - cache: as residual_forward returns it
+
     Returns a tuple of:
-    - dx: shape (N, D), ``dy + W1^T (σ'(a) ⊙ W2^T dy)`` row by row — the identity path adds dy itself
-    - dw1: shape (H, D); dw2: shape (D, H)
+    - dx: dL/dx, shape (N, D); dw1: dL/dw1, shape (H, D); dw2: dL/dw2, shape (D, H); dtype of x.
+      Chapter 1 derives them (the skip connection).
     """
     cache1, cache_relu, cache2 = cache
+    # BEGIN SOLUTION
     dh, dw2_t, _ = fc_backward(dy, cache2)
     da = relu_backward(dh, cache_relu)
     dx_branch, dw1_t, _ = fc_backward(da, cache1)
     return dx_branch + dy, dw1_t.T, dw2_t.T
+    # END SOLUTION

@@ -154,8 +154,7 @@ def im2col(x, hh, ww):
     Returns:
     - cols: array of shape (C*hh*ww, N*H'*W') with H' = H-hh+1, W' = W-ww+1, same dtype. Column
       (n, i, j) holds the window ``x[n, :, i:i+hh, j:j+ww]`` flattened in (c, p, q) order -- the
-      order of ``w.reshape(F, -1)`` -- so ``w.reshape(F, -1) @ cols`` is Σ_c X[n,c] ⊛filt K[f,c]
-      at every (n, i, j).
+      order of ``w.reshape(F, -1)``.
     """
     # BEGIN SOLUTION
     windows = sliding_window_view(x, (hh, ww), axis=(2, 3))  # (N, C, H', W', hh, ww), a view
@@ -174,7 +173,7 @@ def col2im(cols, x_shape, hh, ww):
 
     Returns:
     - x: array of shape (N, C, H, W), same dtype; a pixel covered by several windows receives the
-      sum of their entries. For the 1-D case this is ``M.T @ y`` of chapter 2.
+      sum of their entries.
     """
     # BEGIN SOLUTION
     n, c, h, w = x_shape
@@ -229,7 +228,7 @@ def conv_forward(x, w):
 
 
 def conv_backward(dout, cache):
-    """Backward pass of conv_forward, the appendix's two formulas.
+    """Backward pass of conv_forward.
 
     Inputs:
     - dout: upstream derivative dL/dY of shape (N, F, H', W'), same dtype as x
@@ -238,8 +237,8 @@ def conv_backward(dout, cache):
     Explained in chapter 2, *Convolution, derived* (the appendix's claims and the layer).
 
     Returns a tuple of:
-    - dx: dL/dX of shape (N, C, H, W), ``dx[n, c] = Σ_f w[f, c] ⊛full dout[n, f]``
-    - dw: dL/dK of shape (F, C, HH, WW), ``dw[f, c] = Σ_n x[n, c] ⊛filt dout[n, f]``
+    - dx: dL/dX of shape (N, C, H, W), x's dtype
+    - dw: dL/dK of shape (F, C, HH, WW) (the appendix derives both as convolutions)
     """
     x, w, cols = cache
     n, c, h, wd = x.shape
@@ -291,7 +290,7 @@ def conv_bias_backward(dout, cache):
 
     Returns a tuple of:
     - dx: equal to dout, shape (N, F, H, W)
-    - db: shape (F,), ``db[f] = Σ_{n,i,j} dout[n, f, i, j]``
+    - db: shape (F,), dout summed over n, i and j
     """
     shape, dtype = cache
     dout = float_array("dout", dout)

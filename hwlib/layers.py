@@ -73,9 +73,11 @@ def fc_backward(dout, cache):
     - cache: (x, w) from fc_forward
 
     Returns a tuple of:
-    - dx: shape of x (N, d_1, ..., d_k), ``dx = dout @ w.T`` reshaped
-    - dw: shape (D, M), ``dw = x.T @ dout``
-    - db: shape (M,), ``db = Σ_n dout[n]``
+    - dx: dL/dx, shape of x (N, d_1, ..., d_k), x's dtype
+    - dw: dL/dw, shape (D, M)
+    - db: dL/db, shape (M,)
+
+    Chapter 1 derives all three.
     """
     x, w = cache
     dout = float_array("dout", dout)
@@ -130,7 +132,7 @@ def softmax_loss(scores, y):
 
     Returns a tuple of:
     - loss: scalar of the scores' dtype, ``-(1/N) Σ_n log p[n, y_n]``
-    - dscores: shape (N, C), same dtype, ``(p - onehot(y)) / N``
+    - dscores: dloss/dscores, shape (N, C), same dtype (chapter 1 derives it)
     """
     scores = float_array("scores", scores)
     require_ndim("scores", scores, 2, "(N, C)")

@@ -1,5 +1,6 @@
-"""The student build (book/_assignment/build.py) gives nothing away, and the Gradescope autograder
-(book/_assignment/autograder.py) packs the grader without any solution."""
+"""The student build (course/student_build.py) gives nothing away, and the Gradescope autograder
+(book/_assignment/autograder.py) packs the grader without any solution. More leak checks of the
+student build: tests/test_student_build.py."""
 
 import ast
 import importlib.util
@@ -18,20 +19,21 @@ from conftest import MIRROR, ROOT
 from hwgrade.checks import CHECKS
 
 
-def _load(name):
-    spec = importlib.util.spec_from_file_location(f"assignment_{name}", ROOT / "book" / "_assignment" / f"{name}.py")
+def _load(name, path):
+    spec = importlib.util.spec_from_file_location(f"assignment_{name}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-builder, autograder = _load("build"), _load("autograder")
+builder = _load("build", ROOT / "course" / "student_build.py")
+autograder = _load("autograder", ROOT / "book" / "_assignment" / "autograder.py")
 
 
 @pytest.fixture(scope="module")
 def dist(tmp_path_factory):
     dest = tmp_path_factory.mktemp("assignment") / "dist"
-    assert builder.build(dest) == sum(len(r) for r in builder.regions_by_file().values())
+    assert builder.build(dest) == builder.shipped_regions()
     return dest
 
 
@@ -89,6 +91,8 @@ def test_no_line_of_a_solution_is_in_the_student_build(dist):
 def test_every_stripped_function_raises_not_implemented(dist):
     stripped = {}
     for path, regions in builder.regions_by_file().items():
+        if path.name in builder.NOT_SHIPPED:
+            continue
         rel = path.relative_to(ROOT)
         tree = ast.parse((dist / rel).read_text(encoding="utf-8"))
         bodies = {_qualified(tree, node): node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)}
@@ -184,6 +188,17 @@ def test_student_readme_says_what_differs_from_the_original_homework(dist):
     assert "drops into hwlib" not in readme and "drop into hwlib" not in readme
 
 
+def kernel_without_pins(tmp):
+    """A python3 kernel spec that starts ipykernel directly: the student version has no
+    hwlib.reproducible for the book's pinned kernel to start through."""
+    spec = tmp / "jupyter" / "kernels" / "python3"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Python 3 (student)", "language": "python"}))
+    return tmp / "jupyter"
+
+
 @pytest.mark.slow
 def test_student_notebooks_run_until_their_first_todo(dist):
     """Every student chapter executes cleanly up to the first cell that uses student code, and the
@@ -191,7 +206,7 @@ def test_student_notebooks_run_until_their_first_todo(dist):
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
-    env = dict(os.environ, PYTHONPATH=str(dist))
+    env = dict(os.environ, PYTHONPATH=str(dist), JUPYTER_PATH=str(kernel_without_pins(dist.parent / "kernel")))
     env.setdefault("HWLIB_DATA_DIR", str(ROOT / "data"))
     env.setdefault("HWLIB_DATA_MIRROR", str(MIRROR))
     saved = dict(os.environ)

@@ -23,7 +23,7 @@ from hwgrade.runner import Store, describe_exception, run_checks
 from hwgrade.sandbox import Sandbox
 
 EXPECTED = ROOT / INSTRUCTOR_RECORDING
-_spec = importlib.util.spec_from_file_location("assignment_build", ROOT / "book" / "_assignment" / "build.py")
+_spec = importlib.util.spec_from_file_location("assignment_build", ROOT / "course" / "student_build.py")
 builder = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(builder)
 

@@ -62,7 +62,8 @@ def build(zip_path, expected=EXPECTED):
         for path in sorted((ROOT / "hwgrade").glob("*.py")):
             zf.write(path, f"source/hwgrade/{path.name}")
         # the untouched student version: fills the modules an upload lacks (hwgrade.submission)
-        from build import strip_solutions
+        sys.path.insert(0, str(ROOT / "course"))      # the student build moved to course/ (issue 22)
+        from student_build import strip_solutions
 
         for path in sorted((ROOT / "hwlib").rglob("*")):
             rel = path.relative_to(ROOT)
