@@ -5,10 +5,10 @@ character. That is right for everything deterministic, and the book pins its flo
 kernels (``hwlib.reproducible``) so that x86-64 machines with AVX2 reproduce the committed outputs
 exactly. Some outputs still cannot be exact everywhere: training amplifies the last bit of a
 matrix product into a different accuracy on an ARM laptop, under another kernel choice, or on the
-original data files instead of the offline copies. A cell that prints such numbers declares, in a
-comment, how far they may move and why::
+original data files instead of the offline copies. A cell that prints such numbers declares, in
+its metadata (out of the reader's way: the site never shows it), how far they may move and why::
 
-    # NBVAL_TOLERANCE abs=0.004 int=5: kernel choices move these accuracies by up to 0.002
+    "metadata": {"nbval_tolerance": "abs=0.004 int=5: kernel choices move these by up to 0.002"}
 
 The comparison then requires the text around the numbers to be identical and each number to be
 within its tolerance; everything else stays exact. Rules (all optional, default 0 / exact):
@@ -19,9 +19,10 @@ within its tolerance; everything else stays exact. Rules (all optional, default 
   factor of F; values below 1e-14 count as 1e-14 (two float64 results that agree to their last
   few bits: the order of a sum, which kernels choose, moves them between 0 and a few 1e-15).
 
-A declaration in a cell applies to that cell. A declaration with the word ``notebook`` right after
-the marker (``# NBVAL_TOLERANCE notebook sci=10: ...``) sets the default for every cell of the
-notebook; a cell's own declaration replaces it. Load with ``pytest -p hwlib.nbval_tolerance --nbval``.
+A declaration in a cell's metadata applies to that cell. The same key in the notebook's metadata
+sets the default for every cell of the notebook; a cell's own declaration replaces it. A
+declaration left in a cell's source (the old ``# NBVAL_TOLERANCE ...`` comment) is an error, so
+that no tolerance is silently dropped. Load with ``pytest -p hwlib.nbval_tolerance --nbval``.
 """
 
 import difflib
@@ -30,8 +31,9 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 
-MARKER = "NBVAL_TOLERANCE"
-_DECLARATION = re.compile(rf"^\s*#\s*{MARKER}\b(?P<scope>\s+notebook\b)?(?P<rules>[^:]*)(?::\s*(?P<why>.*))?$")
+MARKER = "NBVAL_TOLERANCE"  # the old in-source comment, now refused (see declared)
+KEY = "nbval_tolerance"  # the metadata key, in a cell's or the notebook's metadata
+_DECLARATION = re.compile(r"^(?P<rules>[^:]*)(?::\s*(?P<why>.*))?$", re.DOTALL)
 _RULE = re.compile(r"(abs|rel|int|sci)\s*=\s*([0-9.eE+-]+)")
 # A number not glued to a word: 12, 9,001, -0.5, 97.9, 3.1e-10 (not the 2 of "conv2d" or "x11").
 NUMBER = re.compile(r"(?<![\w.])-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?(?!\w)")
@@ -49,14 +51,14 @@ class Tolerance:
     why: str = ""
 
     @classmethod
-    def parse(cls, line):
-        """The Tolerance declared by one comment line, or None if the line is no declaration.
+    def parse(cls, text):
+        """The Tolerance a declaration ``"abs=0.01 int=2: why"`` states.
 
         Raises ValueError for a declaration with an unknown rule or no reason.
         """
-        match = _DECLARATION.match(line)
-        if not match:
-            return None
+        if not isinstance(text, str):
+            raise ValueError(f"{KEY}: expected a string such as 'abs=0.01: why', got {text!r}")
+        match = _DECLARATION.match(text.strip())
         rules_text = match.group("rules").strip()
         rules = dict(_RULE.findall(rules_text))
         leftover = _RULE.sub("", rules_text).strip()
@@ -87,14 +89,16 @@ def _value(text):
     return float(text.replace(",", ""))
 
 
-def declared(source, scope="cell"):
-    """The Tolerance declared in a cell's source for ``scope`` ('cell' or 'notebook'), or None."""
-    found = None
-    for line in source.splitlines():
-        tolerance = Tolerance.parse(line)
-        if tolerance is not None and bool(_DECLARATION.match(line).group("scope")) == (scope == "notebook"):
-            found = tolerance
-    return found
+def declared(metadata):
+    """The Tolerance declared in a cell's or notebook's metadata (a dict), or None."""
+    text = (metadata or {}).get(KEY)
+    return None if text is None else Tolerance.parse(text)
+
+
+def _refuse_source_declaration(source):
+    if re.search(rf"#\s*{MARKER}\b", source):
+        raise ValueError(f"a {MARKER} comment in a cell's source is no longer read: "
+                         f"move it to the cell's metadata key {KEY!r}")
 
 
 def compare_text(expected, actual, tolerance):
@@ -140,7 +144,8 @@ def compare_outputs(self, test, ref, skip_compare=None):
     from nbval.plugin import transform_streams_for_comparison
 
     skip = skip_compare or self.parent.skip_compare
-    tolerance = declared(self.cell.source) or _notebook_default(self.parent) or Tolerance()
+    _refuse_source_declaration(self.cell.source)
+    tolerance = declared(self.cell.metadata) or _notebook_default(self.parent) or Tolerance()
     new = _flatten(transform_streams_for_comparison(test), skip)
     old = _flatten(transform_streams_for_comparison(ref), skip)
     self.comparison_traceback = []
@@ -174,11 +179,8 @@ def _describe(tolerance):
 
 def _notebook_default(notebook_item):
     if not hasattr(notebook_item, "_hwlib_tolerance"):
-        found = None
-        for cell in getattr(notebook_item, "nb", {"cells": []})["cells"]:
-            if cell["cell_type"] == "code":
-                found = declared(cell["source"], scope="notebook") or found
-        notebook_item._hwlib_tolerance = found
+        nb = getattr(notebook_item, "nb", {})
+        notebook_item._hwlib_tolerance = declared(nb.get("metadata", {}))
     return notebook_item._hwlib_tolerance
 
 
@@ -191,19 +193,22 @@ def pytest_configure(config):
 def declarations(notebook_path):
     """Every tolerance a notebook declares: (cell number, 'cell' or 'notebook', Tolerance).
 
-    Cells are numbered like nbval's ``Cell N``: code cells only, from 0.
+    Cells are numbered like nbval's ``Cell N``: code cells only, from 0; the notebook's default
+    comes first, with the number None. Raises ValueError for a declaration left in a cell's source.
     """
     import json
 
-    cells = json.loads(open(notebook_path, encoding="utf-8").read())["cells"]
-    code = [c for c in cells if c["cell_type"] == "code"]
+    nb = json.loads(open(notebook_path, encoding="utf-8").read())
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
     found = []
+    default = declared(nb.get("metadata", {}))
+    if default is not None:
+        found.append((None, "notebook", default))
     for number, cell in enumerate(code):
-        source = "".join(cell["source"])
-        for scope in ("notebook", "cell"):
-            tolerance = declared(source, scope)
-            if tolerance is not None:
-                found.append((number, scope, tolerance))
+        _refuse_source_declaration("".join(cell["source"]))
+        tolerance = declared(cell.get("metadata", {}))
+        if tolerance is not None:
+            found.append((number, "cell", tolerance))
     return found
 
 

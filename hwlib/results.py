@@ -37,6 +37,19 @@ def spread(values, fmt="{:.3f}"):
     return f"{fmt.format(mean)} ({fmt.format(min(values))}–{fmt.format(max(values))})"
 
 
+def spread_values(text):
+    """The numbers behind a ``spread`` text, as (mean, lowest, highest): '0.497 (0.476–0.514)' gives
+    (0.497, 0.476, 0.514) and a single value '0.5' gives (0.5, 0.5, 0.5); thousands separators are
+    allowed. For the prose's comparisons with a recorded full run (``ChapterResults.full``)."""
+    import re
+
+    match = re.fullmatch(r"\s*([-\d.,]+)(?:\s*\(([-\d.,]+)–([-\d.,]+)\))?\s*", str(text))
+    if not match:
+        raise ValueError(f"not a value or a 'mean (low–high)' spread: {text!r}")
+    mean, low, high = (None if g is None else float(g.replace(",", "")) for g in match.groups())
+    return (mean, mean, mean) if low is None else (mean, low, high)
+
+
 def minutes(seconds):
     """A duration as the book prints it, e.g. '2.4 min' (nbval masks durations when it compares)."""
     return f"{seconds / 60:.1f} min"

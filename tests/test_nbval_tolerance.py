@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -11,18 +12,19 @@ from hwlib.nbval_tolerance import Tolerance, compare_text, declarations, declare
 
 
 def test_declarations_are_parsed_and_need_a_reason():
-    tol = Tolerance.parse("# NBVAL_TOLERANCE abs=0.004 int=3: kernel choices move these by 0.002")
+    tol = Tolerance.parse("abs=0.004 int=3: kernel choices move these by 0.002")
     assert (tol.abs, tol.rel, tol.int, tol.sci) == (0.004, 0.0, 3.0, 1.0)
     assert tol.why.startswith("kernel choices")
-    assert Tolerance.parse("x = 1  # not a declaration") is None
     with pytest.raises(ValueError, match="say why"):
-        Tolerance.parse("# NBVAL_TOLERANCE abs=0.01")
+        Tolerance.parse("abs=0.01")
     with pytest.raises(ValueError, match="cannot read"):
-        Tolerance.parse("# NBVAL_TOLERANCE absolute=0.01: typo")
+        Tolerance.parse("absolute=0.01: typo")
     with pytest.raises(ValueError, match="sci >= 1"):
-        Tolerance.parse("# NBVAL_TOLERANCE sci=0.5: a factor below one")
-    source = "# NBVAL_TOLERANCE notebook sci=10: round-off\nprint(1)\n# NBVAL_TOLERANCE rel=0.1: noisy\n"
-    assert declared(source).rel == 0.1 and declared(source, "notebook").sci == 10
+        Tolerance.parse("sci=0.5: a factor below one")
+    with pytest.raises(ValueError, match="expected a string"):
+        Tolerance.parse({"abs": 0.01})
+    assert declared({"nbval_tolerance": "rel=0.1: noisy", "tags": []}).rel == 0.1
+    assert declared({"tags": ["remove-input"]}) is None and declared({}) is None
 
 
 def test_numbers_move_within_their_rules_only():
@@ -53,19 +55,42 @@ def test_text_around_the_numbers_must_be_identical():
 
 
 def test_listing_names_each_declaration_and_its_reason(tmp_path, capsys):
-    path = _notebook(tmp_path, "# NBVAL_TOLERANCE abs=0.01 int=2: seeds move these\nprint(1)", "1\n")
-    (number, scope, tolerance), = declarations(path)
+    path = _notebook(tmp_path, "print(1)", "1\n", tolerance="abs=0.01 int=2: seeds move these",
+                     default="sci=10: round-off")
+    (n0, scope0, default), (number, scope, tolerance) = declarations(path)
+    assert (n0, scope0, default.sci) == (None, "notebook", 10)
     assert (number, scope, tolerance.abs, tolerance.int) == (0, "cell", 0.01, 2)
     assert main([str(path)]) == 0
-    assert "cell 0" in capsys.readouterr().out.split("\n")[1]
+    lines = capsys.readouterr().out.split("\n")
+    assert "notebook default" in lines[1] and "cell 0" in lines[2] and "seeds move" in lines[2]
     assert main([str(_notebook(tmp_path, "print(1)", "1\n"))]) == 0
     assert "no declaration" in capsys.readouterr().out
 
 
-def _notebook(tmp_path, source, printed):
+def test_a_declaration_left_in_the_source_is_refused(tmp_path):
+    path = _notebook(tmp_path, "# NBVAL_TOLERANCE abs=0.01: old style\nprint(1)", "1\n")
+    with pytest.raises(ValueError, match="metadata"):
+        declarations(path)
+
+
+def test_the_chapters_declare_in_metadata_only():
+    """No chapter's code cell carries test machinery in its source (issue 23)."""
+    root = Path(__file__).resolve().parents[1]
+    for path in sorted((root / "book").glob("*.ipynb")):
+        for cell in nbformat.read(path, 4).cells:
+            if cell.cell_type == "code":
+                assert "NBVAL" not in cell.source and "noqa" not in cell.source, path.name
+        declarations(path)  # parses every declaration, refusing a malformed one
+
+
+def _notebook(tmp_path, source, printed, tolerance=None, default=None):
     cell = nbformat.v4.new_code_cell(source, execution_count=1,
                                      outputs=[nbformat.v4.new_output("stream", name="stdout", text=printed)])
+    if tolerance is not None:
+        cell.metadata["nbval_tolerance"] = tolerance
     nb = nbformat.v4.new_notebook(cells=[cell])
+    if default is not None:
+        nb.metadata["nbval_tolerance"] = default
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     path = tmp_path / "nb.ipynb"
     nbformat.write(nb, path)
@@ -82,8 +107,10 @@ def _nbval(path):
 @pytest.mark.slow
 def test_plugin_inside_nbval(tmp_path):
     """Within the declared tolerance nbval passes; outside it, or without a declaration, it fails."""
-    declared_source = "# NBVAL_TOLERANCE abs=0.01: test\nprint('accuracy 0.503')"
-    assert _nbval(_notebook(tmp_path, declared_source, "accuracy 0.498\n")).returncode == 0
-    run = _nbval(_notebook(tmp_path, declared_source, "accuracy 0.520\n"))
+    source, rule = "print('accuracy 0.503')", "abs=0.01: test"
+    assert _nbval(_notebook(tmp_path, source, "accuracy 0.498\n", tolerance=rule)).returncode == 0
+    run = _nbval(_notebook(tmp_path, source, "accuracy 0.520\n", tolerance=rule))
     assert run.returncode == 1 and "0.520 became 0.503" in run.stdout
-    assert _nbval(_notebook(tmp_path, "print('accuracy 0.503')", "accuracy 0.498\n")).returncode == 1
+    # the notebook's default applies to a cell without its own declaration
+    assert _nbval(_notebook(tmp_path, source, "accuracy 0.498\n", default=rule)).returncode == 0
+    assert _nbval(_notebook(tmp_path, source, "accuracy 0.498\n")).returncode == 1

@@ -50,3 +50,13 @@ def test_spread_over_seeds():
 def test_durations_keep_two_significant_digits():
     assert results.minutes(150) == "2.5 min"
     assert [results.seconds(s) for s in (9.53, 0.0421, 12.3)] == ["9.5 s", "0.042 s", "12 s"]
+
+
+def test_spread_values_reads_back_what_spread_writes():
+    from hwlib.results import spread, spread_values
+
+    assert spread_values(spread([0.476, 0.497, 0.518])) == (0.497, 0.476, 0.518)
+    assert spread_values("0.5") == (0.5, 0.5, 0.5) and spread_values("3,800") == (3800.0,) * 3
+    assert spread_values(" 37.40 (37.25–37.53) ") == (37.40, 37.25, 37.53)
+    with pytest.raises(ValueError, match="spread"):
+        spread_values("2.2 min")
