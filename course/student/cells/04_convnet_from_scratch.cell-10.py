@@ -1,12 +1,10 @@
-# student version of 04_convnet_from_scratch cell cell-10; book cell 5cb018e005b4
+# student version of 04_convnet_from_scratch cell cell-10; book cell 38ee3e0f0ead
 conv_params = mnist_net.params["W1"].size + mnist_net.params["b1"].size
 convnet_params = sum(p.size for p in mnist_net.params.values())
 print(
     f"ConvNet: {convnet_params:,} parameters, "
     f"{conv_params:,} of them in the convolution"
 )
-glue("convnet_params", f"{convnet_params:,}", display=False)
-glue("conv_params", f"{conv_params:,}", display=False)
 # Compare with the two-layer net you chose in chapter 3: its full-scale run (HWLIB_FULL=1)
 # records the chosen width and test accuracy in book/results/.
 try:
