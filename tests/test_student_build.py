@@ -33,6 +33,7 @@ ANSWERS = ("np.eye(4)[y]) / 5", "np.eye(K)[label]", "np.outer(delta, x1)", "g + 
 _NUMBER = re.compile(r"\d+\.\d{2,}")
 # Where a reported number's digits appear for another reason.
 COINCIDENCES = {("hwlib/optim.py", "0.999"): "Adam's default β2",
+                ("book/03_softmax_and_two_layer_net.ipynb", "0.999"): "Adam's default β2, explained",
                 ("book/04_convnet_from_scratch.ipynb", "0.985"): "the bar the chapter asserts for MNIST"}
 
 

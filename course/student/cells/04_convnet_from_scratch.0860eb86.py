@@ -4,5 +4,5 @@ glue("conv_params", f"{conv_params:,}", display=False)
 if "chapter3" in globals():       # only once your chapter 3 full-scale run is recorded
     glue("mlp_params", f"{mlp_params:,}", display=False)
     glue("mlp_width", f"{mlp_width}", display=False)
-    glue("mlp_test", chapter3["final_test"], display=False)
+    glue("mlp_test", chapter3['final_test'], display=False)
     glue("fewer_or_more", "fewer" if convnet_params < mlp_params else "more", display=False)
