@@ -1,15 +1,13 @@
-"""The student build (book/_assignment/build.py) gives nothing away, and the Gradescope autograder
-(book/_assignment/autograder.py) packs the grader without any solution."""
+"""The student build (book/_assignment/build.py) gives nothing away. The Gradescope autograder is
+tested in test_course_autograder.py."""
 
 import ast
 import importlib.util
 import json
 import os
 import pickle
-import stat
 import subprocess
 import sys
-import zipfile
 
 import nbformat
 import pytest
@@ -25,7 +23,7 @@ def _load(name):
     return module
 
 
-builder, autograder = _load("build"), _load("autograder")
+builder = _load("build")
 
 
 @pytest.fixture(scope="module")
@@ -140,7 +138,7 @@ def test_the_grader_finds_nothing_implemented_in_the_build(dist):
 def test_the_build_ships_only_the_public_recording(dist):
     with open(dist / "hwlib" / "grade" / "public_expected.pkl", "rb") as f:
         public = pickle.load(f)
-    with open(autograder.EXPECTED, "rb") as f:
+    with open(builder.EXPECTED, "rb") as f:
         full = pickle.load(f)
     assert set(public) == {name for name, entry in full.items() if entry["outputs"]}
     for name, entry in public.items():
@@ -210,44 +208,3 @@ def test_student_notebooks_run_until_their_first_todo(dist):
     finally:
         os.environ.clear()
         os.environ.update(saved)
-
-
-# -- the Gradescope autograder ------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def autograder_zip(tmp_path_factory):
-    path = tmp_path_factory.mktemp("autograder") / "autograder.zip"
-    autograder.build(path)
-    return path
-
-
-def test_the_autograder_zip_holds_the_grader_and_no_solution(autograder_zip):
-    with zipfile.ZipFile(autograder_zip) as zf:
-        names = set(zf.namelist())
-        assert {"setup.sh", "run_autograder", "source/grade_expected.pkl", "source/hwlib/__init__.py"} <= names
-        assert {n for n in names if n.endswith(".py")} == {"source/hwlib/__init__.py"} | {
-            f"source/hwlib/grade/{p.name}" for p in (ROOT / "hwlib" / "grade").glob("*.py")}
-        for script in ("setup.sh", "run_autograder"):
-            assert zf.getinfo(script).external_attr >> 16 & stat.S_IXUSR
-        text = "\n".join(zf.read(n).decode() for n in names if n.endswith((".py", ".sh", "_autograder")))
-    assert builder.BEGIN not in text
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("submission, score", [("reference", "full"), ("starter", 0)])
-def test_run_autograder_writes_gradescope_results(autograder_zip, dist, tmp_path, submission, score):
-    """Gradescope's layout, locally: /autograder/{source,submission,results}; the submission is a
-    student's upload holding hwlib/ one folder down."""
-    root = tmp_path / "autograder"
-    with zipfile.ZipFile(autograder_zip) as zf:
-        zf.extractall(root)
-    package = ROOT / "hwlib" if submission == "reference" else dist / "hwlib"
-    upload = root / "submission" / "my_homework"
-    upload.mkdir(parents=True)
-    subprocess.run(["cp", "-r", str(package), str(upload / "hwlib")], check=True)
-    env = dict(os.environ, AUTOGRADER_ROOT=str(root), AUTOGRADER_PYTHON=sys.executable)
-    subprocess.run(["bash", str(root / "run_autograder")], env=env, check=True, timeout=600, capture_output=True)
-    results = json.loads((root / "results" / "results.json").read_text())
-    maximum = sum(c.points for c in CHECKS.values())
-    assert results["score"] == (maximum if score == "full" else 0)
-    assert len(results["tests"]) == len(CHECKS)
