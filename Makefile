@@ -87,8 +87,8 @@ autograder: venv
 
 ## make grade: run the autograder on the reference solution (every line should say 0).
 grade: venv
-	$(PINNED) $(PY) -m hwlib.grade
+	$(PINNED) $(PY) -m hwgrade --expected course/grade_expected.pkl
 
 ## make record: re-record the grader's expected outputs from the reference (after changing a check).
 record: venv
-	$(PINNED) $(PY) -m hwlib.grade --record
+	$(PINNED) $(PY) -m hwgrade --record --expected course/grade_expected.pkl

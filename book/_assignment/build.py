@@ -29,7 +29,10 @@ import nbformat
 BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
-EXPECTED = HERE / "grade_expected.pkl"
+sys.path.insert(0, str(ROOT))
+from hwgrade.paths import INSTRUCTOR_RECORDING, PUBLIC_NAME  # noqa: E402
+
+EXPECTED = ROOT / INSTRUCTOR_RECORDING
 _DEF = re.compile(r"^(\s*)def (\w+)\(")
 _CLASS = re.compile(r"^(\s*)class (\w+)\b")
 SOLUTION_TAG = "solution"
@@ -148,9 +151,7 @@ def student_notebook(path, names):
 
 def build(dest, root=ROOT, expected=EXPECTED):
     """Write the student version to ``dest`` (replaced if it exists); returns the number of regions stripped."""
-    sys.path.insert(0, str(root))
-    from hwlib.grade.__main__ import PUBLIC_NAME
-    from hwlib.grade.runner import Store
+    from hwgrade.runner import Store
 
     dest = Path(dest)
     if dest.exists():
@@ -168,7 +169,9 @@ def build(dest, root=ROOT, expected=EXPECTED):
             target.write_text(strip_solutions(source, ".".join(rel.with_suffix("").parts)), encoding="utf-8")
         else:
             shutil.copy2(path, target)
-    Store.load(expected).public().save(dest / "hwlib" / "grade" / PUBLIC_NAME)
+    # The grader students run locally ships as its own package, with the public recording.
+    shutil.copytree(root / "hwgrade", dest / "hwgrade", ignore=shutil.ignore_patterns("__pycache__", "*.pkl"))
+    Store.load(expected).public().save(dest / "hwgrade" / PUBLIC_NAME)
     names = graded_names(root / "hwlib")
     (dest / "book" / "results").mkdir(parents=True)
     for notebook in sorted((root / "book").glob("*.ipynb")):
@@ -205,8 +208,8 @@ The data is found (or downloaded) by `hwlib.data`; `python -m hwlib.data` shows 
 
 ## Checking your work
 
-    python -m hwlib.grade            # every graded function, one line each
-    python -m hwlib.grade --json     # the same, for a machine
+    python -m hwgrade            # every graded function, one line each
+    python -m hwgrade --json     # the same, for a machine
 
 Each line is a code and an explanation: 0 success, 1 unknown failure, 2 your code raised an
 exception (the line of your code is shown, with a hint), 40 not implemented yet, 50 wrong output

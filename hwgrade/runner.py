@@ -20,9 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
-from hwlib.grade.checks import CHECKS
-from hwlib.grade.codes import Code, Problem, Problems
-from hwlib.grade.compare import compare, snapshot, unchanged
+from hwgrade.checks import CHECKS
+from hwgrade.codes import Code, Problem, Problems
+from hwgrade.compare import compare, snapshot, unchanged
 
 # The order in which a check's code is chosen when it finds several problems: the most basic first.
 _PRIORITY = [Code.WRONG_OUTPUT, Code.SHAPE, Code.DTYPE, Code.MUTATED, Code.OFF_BY_ONE, Code.VALUES,

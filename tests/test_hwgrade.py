@@ -1,4 +1,4 @@
-"""The grader (hwlib.grade): the reference gets 0 everywhere, and a corpus of deliberately wrong
+"""The grader (hwgrade): the reference gets 0 everywhere, and a corpus of deliberately wrong
 implementations — the mistakes found in public student solutions of this homework and the
 classic ones — each gets exactly its code, with a message that names what is wrong."""
 
@@ -15,12 +15,13 @@ import numpy as np
 import pytest
 
 from conftest import ROOT
-from hwlib.grade import compare as cmp
-from hwlib.grade.checks import CHECKS
-from hwlib.grade.codes import Code
-from hwlib.grade.runner import Store, describe_exception, run_check
+from hwgrade import compare as cmp
+from hwgrade.checks import CHECKS
+from hwgrade.codes import Code
+from hwgrade.paths import INSTRUCTOR_RECORDING
+from hwgrade.runner import Store, describe_exception, run_check
 
-EXPECTED = ROOT / "book" / "_assignment" / "grade_expected.pkl"
+EXPECTED = ROOT / INSTRUCTOR_RECORDING
 _spec = importlib.util.spec_from_file_location("assignment_build", ROOT / "book" / "_assignment" / "build.py")
 builder = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(builder)
@@ -28,7 +29,7 @@ _spec.loader.exec_module(builder)
 
 def grade(path=None, only=None, expected=EXPECTED, extra=()):
     """Run the grader in a fresh interpreter (it swaps the hwlib package); {name: (code, message)}."""
-    cmd = [sys.executable, "-m", "hwlib.grade", "--json", *extra]
+    cmd = [sys.executable, "-m", "hwgrade", "--json", *extra]
     cmd += [str(path)] if path else []
     cmd += ["--expected", str(expected)] if expected else []
     cmd += ["--only", *only] if only else []
@@ -353,7 +354,7 @@ def test_points_follow_the_homework():
 def test_training_checks_are_limited_by_cpu_time_not_wall_time():
     training = [c for c in CHECKS.values() if c.training]
     assert training and all(c.cpu_seconds <= 120 for c in training)
-    source = (ROOT / "hwlib" / "grade" / "runner.py").read_text()
+    source = (ROOT / "hwgrade" / "runner.py").read_text()
     assert "ITIMER_PROF" in source and "perf_counter() - start >" not in source
 
 
@@ -363,6 +364,6 @@ def test_without_a_recording_values_are_not_judged():
 
 
 def test_a_named_recording_must_exist(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "hwlib.grade", "--expected", str(tmp_path / "none.pkl")],
+    proc = subprocess.run([sys.executable, "-m", "hwgrade", "--expected", str(tmp_path / "none.pkl")],
                           capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode != 0 and "no recorded outputs at" in proc.stderr

@@ -8,7 +8,7 @@ value mismatch (53), never "off by one". Float64 outputs are compared to float64
 
 import numpy as np
 
-from hwlib.grade.codes import Code, Problem
+from hwgrade.codes import Code, Problem
 
 TOLERANCES = {np.dtype(np.float32): (1e-4, 1e-5), np.dtype(np.float64): (1e-9, 1e-11)}
 

@@ -1,8 +1,8 @@
-"""The autograder: ``python -m hwlib.grade [PATH] [--json | --gradescope FILE] [--only NAME ...]``.
+"""The autograder: ``python -m hwgrade [PATH] [--json | --gradescope FILE] [--only NAME ...]``.
 
 Grades the ``hwlib`` package found in PATH (a folder holding ``hwlib/``; default: the package this
 grader belongs to) and reports, for each graded function, one of the seed autograder's codes
-(``hwlib.grade.codes.Code``): 0 success, 1 unknown failure, 2 the student's code raised, 40 not
+(``hwgrade.codes.Code``): 0 success, 1 unknown failure, 2 the student's code raised, 40 not
 implemented, 50 wrong output (type or structure), 51 dtype, 52 shape, 53 values, 54 off by exactly
 1.0, 55 an input modified in place, 60 training not good enough, 61 training diverged. Every
 problem a check finds is reported, each output by name; the code is that of the most basic one.

@@ -1,4 +1,4 @@
-"""``python -m hwlib.grade``: see the package's docstring."""
+"""``python -m hwgrade``: see the package's docstring."""
 
 import argparse
 import json
@@ -7,27 +7,10 @@ import sys
 import time
 from pathlib import Path
 
-from hwlib.grade.checks import CHECKS
-from hwlib.grade.runner import Store, record, results_dict, run_check
+from hwgrade.checks import CHECKS
+from hwgrade.paths import INSTRUCTOR_RECORDING, expected_path
+from hwgrade.runner import Store, record, results_dict, run_check
 
-EXPECTED_NAME = "grade_expected.pkl"
-PUBLIC_NAME = "public_expected.pkl"
-# Where the instructor's recording lives in the book's repository (never in the student package).
-INSTRUCTOR_EXPECTED = Path(__file__).resolve().parents[2] / "book" / "_assignment" / EXPECTED_NAME
-
-
-def expected_path(explicit=None):
-    """The recording to grade against: --expected, $HWLIB_GRADE_EXPECTED, the instructor's, or the
-    public one shipped with the student version (first case of each check); None if there is none.
-    A recording named explicitly must exist."""
-    for named in (explicit, os.environ.get("HWLIB_GRADE_EXPECTED")):
-        if named and not Path(named).is_file():
-            raise SystemExit(f"no recorded outputs at {named}")
-    for candidate in (explicit, os.environ.get("HWLIB_GRADE_EXPECTED"), INSTRUCTOR_EXPECTED,
-                      Path(__file__).with_name(PUBLIC_NAME)):
-        if candidate and Path(candidate).is_file():
-            return Path(candidate)
-    return None
 
 
 def use_package(path):
@@ -36,7 +19,7 @@ def use_package(path):
     folder = Path(path).resolve()
     if not (folder / "hwlib" / "__init__.py").is_file():
         raise SystemExit(f"{folder} has no hwlib/ package to grade")
-    for name in [m for m in sys.modules if (m == "hwlib" or m.startswith("hwlib.")) and not m.startswith("hwlib.grade")]:
+    for name in [m for m in sys.modules if (m == "hwlib" or m.startswith("hwlib.")) and not m.startswith("hwgrade")]:
         del sys.modules[name]
     sys.path.insert(0, str(folder))
     import hwlib
@@ -59,7 +42,7 @@ def gradescope(results, seconds):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m hwlib.grade",
+    parser = argparse.ArgumentParser(prog="python -m hwgrade",
                                      description="Grade an hwlib package with the seed autograder's codes.")
     parser.add_argument("path", nargs="?", help="folder holding the hwlib/ to grade (default: this one)")
     parser.add_argument("--json", action="store_true", help="print a JSON list of results")
@@ -69,7 +52,7 @@ def main(argv=None):
     parser.add_argument("--record", action="store_true", help="instructors: record the reference outputs")
     args = parser.parse_args(argv)
     if args.record:
-        target = Path(args.expected or INSTRUCTOR_EXPECTED)
+        target = Path(args.expected or INSTRUCTOR_RECORDING)
         print(f"recorded {record(target)} cases in {target}")
         return 0
     names = args.only or list(CHECKS)

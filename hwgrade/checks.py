@@ -4,7 +4,7 @@ in a softmax, sampling past <END>, float64 computed at float32 precision, an ign
 
 A *value check* builds its cases with ``build(hw, rng, cache)`` and returns a list of ``Case``:
 a label, a call of the student's function, the names of its outputs and the arguments to watch for
-in-place changes. Its outputs are compared with the recorded ones (``python -m hwlib.grade
+in-place changes. Its outputs are compared with the recorded ones (``python -m hwgrade
 --record``). A backward pass gets its cache through ``cache(key, make)``: recorded from the
 reference forward pass when recording, read back from the recording when grading, so a wrong
 forward pass never fails the backward check too. A *training check* runs the student's code for a
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from hwlib.grade.codes import Code, Problem, Problems
+from hwgrade.codes import Code, Problem, Problems
 
 CHECKS = {}
 
