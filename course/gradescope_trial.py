@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -105,13 +106,16 @@ def run(zip_path, submission, root=None, python=None, timeout=TIMEOUT):
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(root), "LANG": "C.UTF-8",
            "AUTOGRADER_ROOT": str(root), "HWGRADE_PYTHON": python}
     start = time.perf_counter()
+    proc = subprocess.Popen([str(root / "run_autograder")], cwd=root, env=env, start_new_session=True,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
-        proc = subprocess.run([str(root / "run_autograder")], cwd=root, env=env, timeout=timeout,
-                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        out, _ = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired as exc:
-        raise RuntimeError(f"run_autograder ran past Gradescope's limit of {timeout} s") from exc
+        os.killpg(proc.pid, signal.SIGKILL)          # everything it started, as Gradescope's kill
+        proc.communicate()
+        raise RuntimeError(f"run_autograder ran past the limit of {timeout} s") from exc
     seconds = time.perf_counter() - start
-    stdout = proc.stdout.decode(errors="replace")
+    stdout = out.decode(errors="replace")
     (root / "results" / "stdout").write_text(stdout, encoding="utf-8")
     path = root / "results" / "results.json"
     if not path.is_file():
