@@ -16,6 +16,7 @@ runs the same layout after a real ``setup.sh`` in a clean chroot.
 """
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
@@ -24,6 +25,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import zipfile
 from dataclasses import dataclass
@@ -42,6 +44,32 @@ class Trial:
     seconds: float      # wall time of run_autograder
     stdout: str         # what run_autograder printed (Gradescope keeps it as results/stdout)
     root: Path
+    peak_mb: float      # the most memory (RSS) run_autograder and all its descendants held at once
+
+
+def family(pid):
+    """{pid: resident KiB} of process ``pid`` and all its descendants (Linux /proc)."""
+    parents, rss = {}, {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                status = Path(f"/proc/{entry}/status").read_text()
+            except OSError:
+                continue
+            fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+            parents[int(entry)] = int(fields.get("PPid", "0"))
+            rss[int(entry)] = int(fields.get("VmRSS", "0 kB").split()[0])
+    members, grew = {pid}, True
+    while grew:
+        more = {p for p, parent in parents.items() if parent in members} - members
+        members |= more
+        grew = bool(more)
+    return {p: rss.get(p, 0) for p in members}
+
+
+def _watch(pid, peak, done):
+    while not done.wait(0.25):
+        peak[0] = max(peak[0], sum(family(pid).values()) / 1024)
 
 
 def lay_out(zip_path, submission, root):
@@ -108,12 +136,20 @@ def run(zip_path, submission, root=None, python=None, timeout=TIMEOUT):
     start = time.perf_counter()
     proc = subprocess.Popen([str(root / "run_autograder")], cwd=root, env=env, start_new_session=True,
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    peak, done = [0.0], threading.Event()
+    watcher = threading.Thread(target=_watch, args=(proc.pid, peak, done), daemon=True)
+    watcher.start()
     try:
         out, _ = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired as exc:
-        os.killpg(proc.pid, signal.SIGKILL)          # everything it started, as Gradescope's kill
+        for pid in family(proc.pid):                 # everything it started, as Gradescope's kill
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
         proc.communicate()
         raise RuntimeError(f"run_autograder ran past the limit of {timeout} s") from exc
+    finally:
+        done.set()
+        watcher.join()
     seconds = time.perf_counter() - start
     stdout = out.decode(errors="replace")
     (root / "results" / "stdout").write_text(stdout, encoding="utf-8")
@@ -127,7 +163,7 @@ def run(zip_path, submission, root=None, python=None, timeout=TIMEOUT):
     problems = check_results(results)
     if problems:
         raise RuntimeError("results.json does not follow Gradescope's format: " + "; ".join(problems))
-    return Trial(results, seconds, stdout, root)
+    return Trial(results, seconds, stdout, root, peak[0])
 
 
 def check_results(results):
@@ -175,7 +211,8 @@ def main(argv=None):
     for test in trial.results.get("tests", []):
         print(f"{test.get('score', '-'):>5} / {test.get('max_score', '-'):<5} {test.get('name', '')}")
     total = sum(t.get("max_score", 0) for t in trial.results.get("tests", []))
-    print(f"\nscore {trial.results.get('score')} of {total:g} in {trial.seconds:.0f} s; "
+    print(f"\nscore {trial.results.get('score')} of {total:g} in {trial.seconds:.0f} s, at most "
+          f"{trial.peak_mb:.0f} MiB in memory at once; "
           f"layout and results in {trial.root}")
     return 0
 

@@ -96,6 +96,13 @@ def test_a_run_gradescope_would_fail_raises(tmp_path, run, says):
         trial.run(make_zip(tmp_path / "ag.zip", run=run), [], tmp_path / "root", timeout=3)
 
 
+def test_the_peak_memory_of_everything_started_is_measured(tmp_path):
+    hold = f"{sys.executable} -c 'import time; x = bytearray(300 * 2 ** 20); time.sleep(1.5)'"
+    result = trial.run(make_zip(tmp_path / "ag.zip", run=f"( {hold} ) &\n{hold}\nwait\n{GOOD}"), [],
+                       tmp_path / "root")
+    assert 600 <= result.peak_mb < 1000
+
+
 def test_check_results_knows_gradescopes_format():
     assert trial.check_results({"score": 1.5, "tests": []}) == []
     assert trial.check_results({"tests": [{"score": 1, "max_score": 2, "name": "x", "status": "passed"}]}) == []

@@ -14,7 +14,7 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 VENV="${HWGRADE_VENV:-/opt/hwgrade/venv}"
 TORCH_INDEX="${HWGRADE_TORCH_INDEX:-https://download.pytorch.org/whl/cpu}"
-SANDBOX_USER="${HWGRADE_SANDBOX_USER:-hwgrade-student}"
+SANDBOX_USER="${HWGRADE_USER:-nobody}"
 export DEBIAN_FRONTEND=noninteractive PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 
 die() { printf '\nsetup.sh: FAILED: %s\n\n' "$*" >&2; exit 1; }
@@ -91,9 +91,8 @@ print(f"setup.sh: Python {sys.version.split()[0]}, torch {torch.__version__} "
       f"numpy {md.version('numpy')}")
 PY
 
-# -- the unprivileged user the grader runs student code as.
-if ! id -u "$SANDBOX_USER" >/dev/null 2>&1; then
-  useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$SANDBOX_USER"
-fi
+# -- the unprivileged user the grader runs student code as (hwgrade.sandbox: nobody by default).
+id -u "$SANDBOX_USER" >/dev/null 2>&1 || die "the image has no user $SANDBOX_USER for the sandbox"
+[ "$(id -u "$SANDBOX_USER")" != 0 ] || die "the sandbox user $SANDBOX_USER is root"
 say "sandbox user: $SANDBOX_USER (uid $(id -u "$SANDBOX_USER")); venv: $VENV"
 say "done"
