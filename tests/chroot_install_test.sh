@@ -34,14 +34,16 @@ if git -C "$DIR" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
 fi
 BASE="$DIR/$SUITE-base" RUN="$DIR/$SUITE-run" WORK="$DIR/work"
 stamp() { date +%s; }
+# a heavy step under the shared lock, timed inside it (waiting for the lock is not counted)
+locked() { flock "$LOCK" bash -c 'l=$1; shift; t=$(date +%s); "$@"; s=$?
+  echo "chroot test: $l took $(( $(date +%s) - t )) s" >&2; exit $s' -- "$@"; }
 took() { echo "chroot test: $1 took $(( $(stamp) - $2 )) s"; }
 
 # 1. The base system, once (kept: every run starts from a fresh copy of it). python3 is there as
 #    in Gradescope's images, whose harness runs on it.
 if [ ! -x "$BASE/usr/bin/python3" ]; then
-  t=$(stamp); rm -rf "$BASE"
-  flock "$LOCK" debootstrap --variant=minbase --include=python3,ca-certificates "$SUITE" "$BASE" "$MIRROR"
-  took "debootstrap $SUITE" "$t"
+  rm -rf "$BASE"
+  locked "debootstrap $SUITE" debootstrap --variant=minbase --include=python3,ca-certificates "$SUITE" "$BASE" "$MIRROR"
 fi
 cleanup() {
   for m in dev/shm dev proc; do mountpoint -q "$RUN/$m" && umount -l "$RUN/$m"; done
@@ -65,10 +67,10 @@ ENV=(env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HO
      PIP_CERT=/etc/ssl/host-ca.crt HWGRADE_TORCH_INDEX="$TORCH_INDEX" HWGRADE_REQUIRE_CPU_TORCH="$CPU_ONLY")
 
 # 3. setup.sh, for real, from /autograder/source.
-t=$(stamp); set +e
-flock "$LOCK" chroot "$RUN" "${ENV[@]}" bash -c 'cd /autograder/source && bash ./setup.sh' 2>&1 | tee "$WORK/setup.log"
+set +e
+locked setup.sh chroot "$RUN" "${ENV[@]}" bash -c 'cd /autograder/source && bash ./setup.sh' 2>&1 | tee "$WORK/setup.log"
 status=${PIPESTATUS[0]}; set -e
-took "setup.sh (status $status)" "$t"
+echo "chroot test: setup.sh exited with status $status"
 if [ "$EXPECT" = fail ]; then
   if [ "$status" -ne 0 ] && grep -q "FAILED: no Python 3.11 or newer could be installed" "$WORK/setup.log"; then
     echo "chroot test: PASS ($SUITE: setup.sh refused, with its message)"; exit 0
@@ -79,9 +81,7 @@ fi
 du -sh "$RUN/opt/hwgrade/venv" | sed 's/^/chroot test: venv size /'
 
 # 4. The grader on the reference, as Gradescope runs it (working directory /autograder).
-t=$(stamp)
-flock "$LOCK" chroot "$RUN" "${ENV[@]}" bash -c 'cd /autograder && ./run_autograder' 2>&1 | tail -n 20
-took "run_autograder" "$t"
+locked run_autograder chroot "$RUN" "${ENV[@]}" bash -c 'cd /autograder && ./run_autograder' 2>&1 | tail -n 20
 PYTHONPATH="$REPO" "$PY" - "$REPO" "$RUN/autograder/results/results.json" <<'PY'
 import json, sys
 sys.path.insert(0, sys.argv[1] + "/course")
@@ -90,7 +90,8 @@ results = json.load(open(sys.argv[2]))
 problems = g.check_results(results)
 full = sum(t.get("max_score", 0) for t in results["tests"])
 lost = [t["name"] for t in results["tests"] if t.get("score", 0) < t.get("max_score", 0)]
-print(f"chroot test: score {results.get('score')} of {full}; lost: {lost or 'nothing'}")
+print(f"chroot test: score {results.get('score')} of {full}; lost: {lost or 'nothing'}; "
+      f"the grader's execution_time: {results.get('execution_time')} s")
 sys.exit(1 if problems or lost or not results["tests"] or results.get("score") != full else 0)
 PY
 echo "chroot test: PASS ($SUITE: setup.sh installed, the reference got every point)"

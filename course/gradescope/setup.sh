@@ -95,4 +95,4 @@ PY
 id -u "$SANDBOX_USER" >/dev/null 2>&1 || die "the image has no user $SANDBOX_USER for the sandbox"
 [ "$(id -u "$SANDBOX_USER")" != 0 ] || die "the sandbox user $SANDBOX_USER is root"
 say "sandbox user: $SANDBOX_USER (uid $(id -u "$SANDBOX_USER")); venv: $VENV"
-say "done"
+say "done in $SECONDS s"
