@@ -18,6 +18,11 @@ class Code(IntEnum):
     MUTATED = 55           # an input was modified in place
     NOT_GOOD_ENOUGH = 60   # training did not reach its bar
     DIVERGED = 61          # training diverged (NaN/inf or a loss that grew a hundredfold)
+    # Not the seed autograder's: what a separate, limited process for the student's code adds.
+    NOT_JUDGED = 70        # ran cleanly, but some values cannot be judged here (no recorded values)
+    TIME_LIMIT = 71        # ran past its wall-clock limit (or the grader's total budget was used up)
+    MEMORY = 72            # ran out of its memory limit
+    CRASHED = 73           # the process ended without answering (exit, crash) or answered garbage
 
     @property
     def meaning(self):
@@ -29,7 +34,39 @@ _MEANING = {
     Code.NOT_IMPLEMENTED: "not implemented", Code.WRONG_OUTPUT: "wrong output", Code.DTYPE: "wrong dtype",
     Code.SHAPE: "wrong shape", Code.VALUES: "values differ", Code.OFF_BY_ONE: "off by exactly 1.0",
     Code.MUTATED: "input mutated", Code.NOT_GOOD_ENOUGH: "not good enough", Code.DIVERGED: "diverged",
+    Code.NOT_JUDGED: "not judged here", Code.TIME_LIMIT: "time limit", Code.MEMORY: "memory limit",
+    Code.CRASHED: "crashed",
 }
+
+# A sentence per code, for every table and help text (the README, the student README, the
+# instructors' page and results.json all print this one).
+EXPLANATION = {
+    Code.SUCCESS: "success",
+    Code.UNKNOWN: "unknown failure (the grader itself could not run the check)",
+    Code.EXCEPTION: "your code raised an exception (its type, message, your file and line, and a hint)",
+    Code.NOT_IMPLEMENTED: "not implemented yet (NotImplementedError)",
+    Code.WRONG_OUTPUT: "wrong output: wrong type or structure (a list for an array, None for a model)",
+    Code.DTYPE: "wrong dtype (float32 in gives float32 out, float64 in float64 out)",
+    Code.SHAPE: "wrong shape",
+    Code.VALUES: "values differ beyond the tolerance (or are inf/nan, or overflowed where nothing was recorded)",
+    Code.OFF_BY_ONE: "values off by exactly 1.0",
+    Code.MUTATED: "an input was modified in place",
+    Code.NOT_GOOD_ENOUGH: "training did not reach its bar",
+    Code.DIVERGED: "training diverged (NaN/inf, or a loss that grew a hundredfold)",
+    Code.NOT_JUDGED: "no problem found, but some cases' values are not recorded here: the autograder judges them",
+    Code.TIME_LIMIT: "ran past its wall-clock limit",
+    Code.MEMORY: "ran out of its memory limit",
+    Code.CRASHED: "the process running your code ended without answering (exit, crash) or sent garbage",
+}
+
+
+def codes_text():
+    """One line per code: "40 not implemented yet (NotImplementedError)"."""
+    return "\n".join(f"{int(c):>3}  {EXPLANATION[c]}" for c in Code)
+
+
+def codes_markdown():
+    return "| code | meaning |\n| ---: | --- |\n" + "\n".join(f"| {int(c)} | {EXPLANATION[c]} |" for c in Code)
 
 
 class Problem(Exception):

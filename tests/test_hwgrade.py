@@ -1,6 +1,7 @@
-"""The grader (hwgrade): the reference gets 0 everywhere, and a corpus of deliberately wrong
-implementations — the mistakes found in public student solutions of this homework and the
-classic ones — each gets exactly its code, with a message that names what is wrong."""
+"""The grader's command line (hwgrade.__main__): the reference gets 0 everywhere, and a corpus of
+deliberately wrong implementations — the mistakes found in public student solutions of this
+homework and the classic ones — each gets exactly its code, with a message that names what is
+wrong. (The sandbox, uploads, points and Gradescope have their own test modules.)"""
 
 import importlib.util
 import json
@@ -17,9 +18,9 @@ import pytest
 from conftest import ROOT
 from hwgrade import compare as cmp
 from hwgrade.checks import CHECKS
-from hwgrade.codes import Code
+from hwgrade.codes import Code, codes_markdown
 from hwgrade.paths import INSTRUCTOR_RECORDING
-from hwgrade.runner import Store, describe_exception, run_check
+from hwgrade.runner import Store, describe_exception
 
 EXPECTED = ROOT / INSTRUCTOR_RECORDING
 _spec = importlib.util.spec_from_file_location("assignment_build", ROOT / "book" / "_assignment" / "build.py")
@@ -34,7 +35,7 @@ def grade(path=None, only=None, expected=EXPECTED, extra=()):
     cmd += ["--expected", str(expected)] if expected else []
     cmd += ["--only", *only] if only else []
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=600,
-                          env=dict(os.environ, OMP_NUM_THREADS="1"))
+                          env=dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=str(ROOT)))
     assert proc.stdout.strip().startswith("["), proc.stderr[-3000:]
     results = {r["name"]: (r["code"], r["message"]) for r in json.loads(proc.stdout)}
     assert proc.returncode == (0 if all(code == 0 for code, _ in results.values()) else 1)
@@ -314,20 +315,16 @@ def test_float64_outputs_are_judged_to_float64_precision():
 
 
 def test_exception_messages_point_at_the_student_and_hint():
-    def student():
-        params = None
-        return params.classifier
-    try:
-        student()
-    except AttributeError as exc:
-        text = describe_exception(exc, package_dir=ROOT / "tests")
+    error = {"kinds": ["AttributeError", "Exception"], "message": "'NoneType' object has no attribute 'classifier'",
+             "frames": [["hwlib/_checks.py", 3, "float_array"], ["hwlib/transfer.py", 52, "finetune"],
+                        ["hwlib/_checks.py", 9, "same_dtype"]]}
+    text = describe_exception(error)
     assert text.startswith("AttributeError: 'NoneType' object has no attribute 'classifier'")
-    assert "test_grade.py:" in text and "in student" in text and "ends with `return`" in text
+    assert "(at hwlib/transfer.py:52 in finetune)" in text and "ends with `return`" in text
 
 
-def test_gradescope_results_follow_the_spec(tmp_path):
-    """Gradescope's results.json: score, execution_time, output, visibility, and per test name,
-    score, max_score, output, visibility; points taken from the homework."""
+def test_a_reference_run_names_the_points_and_codes(tmp_path):
+    """--gradescope writes results.json with the spec's fields; points from the homework's table."""
     out = tmp_path / "results.json"
     grade(only=["convolution.conv_forward", "convolution.conv_backward", "models.ConvNet.loss",
                 "transformer.MaskedAttention.forward"], extra=("--gradescope", str(out)))
@@ -337,33 +334,53 @@ def test_gradescope_results_follow_the_spec(tmp_path):
     for test in results["tests"]:
         assert set(test) == {"name", "score", "max_score", "output", "visibility"}
         assert isinstance(test["score"], (int, float)) and test["score"] <= test["max_score"]
-        assert test["visibility"] in {"visible", "hidden", "after_due_date", "after_published"}
-    assert {t["name"] for t in results["tests"]} >= {"convolution.conv_forward (W2024 Q1(a))",
-                                                    "models.ConvNet.loss (W2024 Q1(b))"}
+    names = {t["name"] for t in results["tests"]}
+    assert "convolution.conv_forward (W2024 Q1(a) conv_forward, conv_backward)" in names
+    assert any("graded by hand" in t["output"] and t["max_score"] == 0 for t in results["tests"])
+    assert "70  no problem found" in results["output"]
 
 
-def test_points_follow_the_homework():
-    points = {name: c.points for name, c in CHECKS.items()}
-    assert points["convolution.conv_forward"] + points["convolution.conv_backward"] == 14
-    assert points["models.ConvNet.loss"] == 14
-    assert points["rnn_layers.temporal_fc_forward"] + points["rnn_layers.temporal_fc_backward"] == 8
-    assert points["models.CaptioningRNN.loss"] + points["models.CaptioningRNN.sample"] == 16
-    assert points["transformer.MaskedAttention.forward"] == 5
-
-
-def test_training_checks_are_limited_by_cpu_time_not_wall_time():
-    training = [c for c in CHECKS.values() if c.training]
-    assert training and all(c.cpu_seconds <= 120 for c in training)
-    source = (ROOT / "hwgrade" / "runner.py").read_text()
-    assert "ITIMER_PROF" in source and "perf_counter() - start >" not in source
-
-
-def test_without_a_recording_values_are_not_judged():
-    result = run_check(CHECKS["layers.fc_forward"], Store())
-    assert result.code == 0 and "3 case(s) have no recorded values" in result.message
+def test_without_a_recording_values_are_not_judged_but_everything_else_is(tmp_path):
+    """No recording: "not judged" (70), never a success; a softmax without the max shift is still
+    caught by its overflow and its infinities when the recording holds only shapes and dtypes."""
+    empty = tmp_path / "empty.pkl"
+    Store().save(empty)
+    results = grade(only=["layers.fc_forward"], expected=empty)
+    assert results["layers.fc_forward"][0] == Code.NOT_JUDGED
+    public = tmp_path / "public.pkl"
+    Store.load(EXPECTED).public().save(public)
+    shutil.copytree(ROOT / "hwlib", tmp_path / "hwlib", ignore=shutil.ignore_patterns("__pycache__"))
+    apply(CORPUS["softmax_loss without the max shift"], tmp_path)
+    code, message = grade(tmp_path, only=["layers.softmax_loss"], expected=public)["layers.softmax_loss"]
+    assert code == Code.VALUES and "size ~1000" in message and "overflow" in message, message
+    code, message = grade(only=["layers.softmax_loss"], expected=public)["layers.softmax_loss"]
+    assert code == Code.NOT_JUDGED and "2 of 3 case(s)" in message
 
 
 def test_a_named_recording_must_exist(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "hwgrade", "--expected", str(tmp_path / "none.pkl")],
-                          capture_output=True, text=True, cwd=ROOT)
+                          capture_output=True, text=True, cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)))
     assert proc.returncode != 0 and "no recorded outputs at" in proc.stderr
+
+
+def test_every_rectangular_case_has_tall_and_wide_outputs():
+    """A check with cases labelled "rectangular" produces, among them, an output whose last two
+    axes are taller than wide and one wider than tall: a height-for-width bug cannot pass."""
+    store = Store.load(EXPECTED)
+    rectangular = 0
+    for name, entry in store.data.items():
+        labels = [label for label in entry["specs"] if "rectangular" in label]
+        orientations = {(spec[0][-2] > spec[0][-1]) - (spec[0][-2] < spec[0][-1])
+                        for label in labels for spec in entry["specs"][label] if spec and len(spec[0]) >= 2}
+        if labels:
+            rectangular += 1
+            assert {1, -1} <= orientations, name
+    assert rectangular >= 15
+
+
+def test_the_codes_are_typed_in_one_place():
+    """The instructors' page shows the table codes.py prints; the README and the student README
+    point at ``--codes`` instead of listing them."""
+    page = (ROOT / "book" / "for_instructors.md").read_text()
+    assert codes_markdown() in page
+    assert "55 an input was modified" not in (ROOT / "README.md").read_text()
