@@ -101,9 +101,10 @@ student-site: assignment
 student-browser: venv
 	HWLIB_SITE=$(abspath $(STUDENT_SITE)) $(PY) -m pytest -q -m browser tests/test_site.py
 
-## make autograder: dist/autograder.zip for Gradescope (the grader and every recorded case).
+## make autograder: dist/autograder.zip for Gradescope (setup.sh and run_autograder at its root,
+## the grader, every recorded case); try it with course/gradescope_trial.py (README).
 autograder: venv
-	$(PY) book/_assignment/autograder.py dist/autograder.zip
+	$(PY) course/autograder.py dist/autograder.zip
 
 ## make grade: run the autograder on the reference solution (every line should say 0).
 grade: venv

@@ -1,16 +1,13 @@
-"""The student build (course/student_build.py) gives nothing away, and the Gradescope autograder
-(book/_assignment/autograder.py) packs the grader without any solution. More leak checks of the
-student build: tests/test_student_build.py."""
+"""The student build (course/student_build.py) gives nothing away. More leak checks of the student
+build: tests/test_student_build.py; the Gradescope autograder: tests/test_course_autograder.py."""
 
 import ast
 import importlib.util
 import json
 import os
 import pickle
-import stat
 import subprocess
 import sys
-import zipfile
 
 import nbformat
 import pytest
@@ -27,7 +24,6 @@ def _load(name, path):
 
 
 builder = _load("build", ROOT / "course" / "student_build.py")
-autograder = _load("autograder", ROOT / "book" / "_assignment" / "autograder.py")
 
 
 @pytest.fixture(scope="module")
@@ -142,7 +138,7 @@ def test_the_grader_finds_nothing_implemented_in_the_build(dist):
 def test_the_build_ships_only_the_public_recording(dist):
     with open(dist / "hwgrade" / "public_expected.pkl", "rb") as f:
         public = pickle.load(f)
-    with open(autograder.EXPECTED, "rb") as f:
+    with open(builder.EXPECTED, "rb") as f:
         full = pickle.load(f)
     assert set(public) == set(full)
     for name, entry in public.items():
@@ -225,45 +221,3 @@ def test_student_notebooks_run_until_their_first_todo(dist):
     finally:
         os.environ.clear()
         os.environ.update(saved)
-
-
-# -- the Gradescope autograder ------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def autograder_zip(tmp_path_factory):
-    path = tmp_path_factory.mktemp("autograder") / "autograder.zip"
-    autograder.build(path)
-    return path
-
-
-def test_the_autograder_zip_holds_the_grader_and_no_solution(autograder_zip):
-    with zipfile.ZipFile(autograder_zip) as zf:
-        names = set(zf.namelist())
-        assert {"setup.sh", "run_autograder", "source/grade_expected.pkl"} <= names
-        assert {n for n in names if n.endswith(".py") and not n.startswith("source/starter/")} == {
-            f"source/hwgrade/{p.name}" for p in (ROOT / "hwgrade").glob("*.py")}
-        for script in ("setup.sh", "run_autograder"):
-            assert zf.getinfo(script).external_attr >> 16 & stat.S_IXUSR
-        text = "\n".join(zf.read(n).decode() for n in names if n.endswith((".py", ".sh", "_autograder")))
-    assert builder.BEGIN not in text
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("submission, score", [("reference", "full"), ("starter", 0)])
-def test_run_autograder_writes_gradescope_results(autograder_zip, dist, tmp_path, submission, score):
-    """Gradescope's layout, locally: /autograder/{source,submission,results}; the submission is a
-    student's upload holding hwlib/ one folder down."""
-    root = tmp_path / "autograder"
-    with zipfile.ZipFile(autograder_zip) as zf:
-        zf.extractall(root)
-    package = ROOT / "hwlib" if submission == "reference" else dist / "hwlib"
-    upload = root / "submission" / "my_homework"
-    upload.mkdir(parents=True)
-    subprocess.run(["cp", "-r", str(package), str(upload / "hwlib")], check=True)
-    env = dict(os.environ, AUTOGRADER_ROOT=str(root), AUTOGRADER_PYTHON=sys.executable)
-    subprocess.run(["bash", str(root / "run_autograder")], env=env, check=True, timeout=600, capture_output=True)
-    results = json.loads((root / "results" / "results.json").read_text())
-    from hwgrade.points import autograded_total
-
-    assert results["score"] == (autograded_total("W2024") if score == "full" else 0), results["output"]
-    assert len([t for t in results["tests"] if t["output"].startswith("code ")]) == len(CHECKS)
