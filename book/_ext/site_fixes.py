@@ -8,7 +8,8 @@
   ``<body>`` instead, so a first visit starts from "auto" and the first click (auto -> light) does
   nothing visible; the inline script copies the configured mode onto ``<html>``.
 - Adds ``hwlib-site.css`` (wrapping inline code, equations scrolling in their own box, code that
-  wraps instead of scrolling, print rules) and, on the search page, ``hwlib-search.js`` (snippets
+  wraps instead of scrolling, print rules), ``hwlib-site.js`` (a display equation slightly wider
+  than the column is set smaller until it fits) and, on the search page, ``hwlib-search.js`` (snippets
   without raw TeX).
 - Ships README.md beside the site and links it from every page's sidebar (the book has no public
   repository URL; when ``html.repository_url`` is set the theme's own repository and launch
@@ -62,6 +63,7 @@ def setup(app):
     app.connect("config-inited", _config)
     app.connect("builder-inited", lambda app: app.config.html_static_path.append(str(STATIC)))
     app.add_css_file("hwlib-site.css", priority=900)
+    app.add_js_file("hwlib-site.js", priority=900, defer="defer")
     # before pydata's own handler (500), which drops sidebar templates that render empty
     app.connect("html-page-context", _page_context, priority=400)
     app.connect("build-finished", _drop_fontawesome)
