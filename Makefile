@@ -19,7 +19,7 @@ FOREIGN_KERNELS := OPENBLAS_CORETYPE=Sandybridge NPY_DISABLE_CPU_FEATURES=X86_V3
 	ATEN_CPU_CAPABILITY=default MKL_CBWR=AVX ONEDNN_MAX_CPU_ISA=AVX
 TIMINGS := _build/stage-timings.txt
 
-.PHONY: venv book test unit nbval foreign regressions site browser execute full clean assignment autograder grade record
+.PHONY: pdf venv book test unit nbval foreign regressions site browser execute full clean assignment autograder grade record
 
 $(STAMP): requirements.txt pyproject.toml
 	python3 -m venv $(VENV)
@@ -46,7 +46,13 @@ test: venv
 	@.ci/stage regress $(TIMINGS) $(PINNED) $(PY) -m pytest -q -m regression tests
 	@.ci/stage build $(TIMINGS) $(BUILD)
 	@.ci/stage browser $(TIMINGS) $(PY) -m pytest -q -m browser tests
+	@.ci/stage pdf $(TIMINGS) $(MAKE) -o $(STAMP) pdf
 	@echo "--- stage timings ---" && cat $(TIMINGS)
+
+## make pdf: the whole book as one PDF (single-page build printed by headless Chromium), page count printed.
+pdf: venv
+	$(VENV)/bin/jupyter-book build . --builder singlehtml --warningiserror --nitpick --keep-going
+	$(PY) book/_ext/print_pdf.py _build/singlehtml _build/pdf/hwlib-book.pdf
 
 ## make nbval NOTEBOOKS="book/03_...ipynb ...": re-execute chosen chapters and compare their outputs.
 nbval: venv
