@@ -20,7 +20,7 @@ FOREIGN_KERNELS := OPENBLAS_CORETYPE=Sandybridge NPY_DISABLE_CPU_FEATURES=X86_V3
 TIMINGS := _build/stage-timings.txt
 
 .PHONY: venv book test unit nbval foreign regressions site browser execute full clean assignment autograder grade record \
-	student-run student-site student-browser
+	pdf student-run student-site student-browser
 
 $(STAMP): requirements.txt pyproject.toml
 	python3 -m venv $(VENV)
@@ -47,9 +47,15 @@ test: venv
 	@.ci/stage regress $(TIMINGS) $(PINNED) $(PY) -m pytest -q -m regression tests
 	@.ci/stage build $(TIMINGS) $(BUILD)
 	@.ci/stage browser $(TIMINGS) $(PY) -m pytest -q -m browser tests
-	@.ci/stage student-run $(TIMINGS) $(MAKE) --no-print-directory -o $(STAMP) student-run
+	@.ci/stage pdf $(TIMINGS) $(MAKE) --no-print-directory -o $(STAMP) pdf
 	@.ci/stage student-site $(TIMINGS) $(MAKE) --no-print-directory -o $(STAMP) student-site student-browser
+	@.ci/stage student-run $(TIMINGS) $(MAKE) --no-print-directory -o $(STAMP) student-run
 	@echo "--- stage timings ---" && cat $(TIMINGS)
+
+## make pdf: the whole book as one PDF (single-page build printed by headless Chromium), page count printed.
+pdf: venv
+	$(VENV)/bin/jupyter-book build . --builder singlehtml --warningiserror --nitpick --keep-going
+	$(PY) book/_ext/print_pdf.py _build/singlehtml _build/pdf/hwlib-book.pdf
 
 ## make nbval NOTEBOOKS="book/03_...ipynb ...": re-execute chosen chapters and compare their outputs.
 nbval: venv
