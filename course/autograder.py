@@ -66,13 +66,18 @@ def grader_paths():
     return paths
 
 
-def starter():
-    """{path: bytes} of the student version's ``hwlib/`` (what ``make assignment`` builds)."""
+def student_build():
+    """The student-build module (course/student_build.py), loaded from its path."""
     spec = importlib.util.spec_from_file_location("student_build", STUDENT_BUILD)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    return module
+
+
+def starter():
+    """{path: bytes} of the student version's ``hwlib/`` (what ``make assignment`` builds)."""
     with tempfile.TemporaryDirectory() as tmp:
-        module.build(Path(tmp) / "student")
+        student_build().build(Path(tmp) / "student")
         package = Path(tmp) / "student" / "hwlib"
         return {path.relative_to(package.parent).as_posix(): path.read_bytes()
                 for path in sorted(package.rglob("*"))
