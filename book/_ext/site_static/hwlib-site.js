@@ -13,3 +13,18 @@
   window.addEventListener("load", whenTypeset);
   window.addEventListener("resize", fit);
 })();
+
+// The colour button: pydata-sphinx-theme 0.17.1 cycles auto → dark → light (or auto → light →
+// dark), so from a configured light mode on a light system its first click goes to "auto",
+// which looks the same. Here the button switches between light and dark, what it shows.
+document.addEventListener("click", (event) => {
+  if (!event.target.closest || !event.target.closest(".theme-switch-button")) return;
+  event.stopImmediatePropagation();
+  event.preventDefault();
+  const root = document.documentElement;
+  const next = root.dataset.theme === "dark" ? "light" : "dark";
+  localStorage.setItem("mode", next);
+  localStorage.setItem("theme", next);
+  root.dataset.mode = next;
+  root.dataset.theme = next;
+}, true);
