@@ -57,6 +57,20 @@ def master_page(site):
     return target
 
 
+def _print(driver, settings, tries=3):
+    """driver.print_page, tried again when chromedriver gives up waiting for a busy renderer
+    (its fixed 10 s message timeout; a 138-page print on two loaded cores can exceed it)."""
+    from selenium.common.exceptions import TimeoutException
+
+    for attempt in range(tries):
+        try:
+            return driver.print_page(settings)
+        except TimeoutException:
+            if attempt == tries - 1:
+                raise
+            time.sleep(5)
+
+
 def print_book(html, pdf):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
@@ -91,7 +105,7 @@ def print_book(html, pdf):
             settings.margin_top = settings.margin_bottom = 1.5
             settings.margin_left = settings.margin_right = 1.5
             settings.background = True
-            data = base64.b64decode(driver.print_page(settings))
+            data = base64.b64decode(_print(driver, settings))
     finally:
         driver.quit()
     pdf = Path(pdf)
