@@ -105,7 +105,7 @@ student-site: assignment
 
 ## make student-browser: the main site's browser checks on the student site (after student-site).
 student-browser: venv
-	HWLIB_SITE=$(abspath $(STUDENT_SITE)) $(PY) -m pytest -q -m browser tests/test_site.py
+	HWLIB_SITE=$(abspath $(STUDENT_SITE)) HWLIB_SITE_STUDENT=1 $(PY) -m pytest -q -m browser tests/test_site.py
 
 ## make autograder: dist/autograder.zip for Gradescope (setup.sh and run_autograder at its root,
 ## the grader, every recorded case); try it with course/gradescope_trial.py (README).

@@ -43,6 +43,9 @@ from conftest import serve
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE = Path(os.environ.get("HWLIB_SITE", ROOT / "_build" / "html")).resolve()
+# The student site (make student-browser): its graded outputs, figures among them, are cleared
+# until the student runs the chapters, so it is held to the math but not to the figures.
+STUDENT_SITE = os.environ.get("HWLIB_SITE_STUDENT") == "1"
 PAGES = sorted(p.relative_to(SITE).as_posix() for p in SITE.rglob("*.html")
                if "_static" not in p.parts and "_sources" not in p.parts) if SITE.is_dir() else []
 # The content pages: everything but the redirect (index.html) and Sphinx's own pages.
@@ -351,6 +354,8 @@ def test_chapters_have_math_and_figures(browser, base_url):
                                        ("book/07_transformers.html", 5, 4)):
         if page not in PAGES:
             pytest.fail(f"{page} is missing from the built site")
+        if STUDENT_SITE:
+            min_images = 0
         browser.get(base_url + page)
         report = browser.execute_async_script(CHECK_PAGE)
         assert report["typeset"] >= min_math and report["images"] >= min_images, (page, report)
