@@ -16,13 +16,10 @@ from hwgrade.paths import INSTRUCTOR_RECORDING, RECORDING_NAME, STARTER_NAME
 
 def builder():
     """The student build's module (its strip_solutions makes the starter version)."""
-    for path in (ROOT / "course" / "student_build.py", ROOT / "book" / "_assignment" / "build.py"):
-        if path.is_file():
-            spec = importlib.util.spec_from_file_location("student_build", path)
-            module = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(module)
-            return module
-    raise FileNotFoundError("no student build script")
+    spec = importlib.util.spec_from_file_location("student_build", ROOT / "course" / "student_build.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def starter(dest):
