@@ -124,15 +124,15 @@ def _sha(data):
     return hashlib.sha256(data).hexdigest()
 
 
-def run(zip_path, submission, root=None, python=None, timeout=TIMEOUT):
+def run(zip_path, submission, root=None, python=None, timeout=TIMEOUT, extra_env=None):
     """Lay out, run ``<root>/run_autograder`` and return a Trial with the parsed results.json.
     Raises RuntimeError, as Gradescope would fail the run, when results.json is missing,
-    malformed or late."""
+    malformed or late. ``extra_env`` adds variables to the bare environment (a test's caps)."""
     root = Path(root) if root else Path(tempfile.mkdtemp(prefix="gradescope-trial-"))
     lay_out(zip_path, submission, root)
     python = python or os.environ.get("HWGRADE_PYTHON") or sys.executable
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(root), "LANG": "C.UTF-8",
-           "AUTOGRADER_ROOT": str(root), "HWGRADE_PYTHON": python}
+           "AUTOGRADER_ROOT": str(root), "HWGRADE_PYTHON": python, **(extra_env or {})}
     start = time.perf_counter()
     proc = subprocess.Popen([str(root / "run_autograder")], cwd=root, env=env, start_new_session=True,
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
