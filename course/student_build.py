@@ -4,7 +4,7 @@ Solution regions are the lines between ``# BEGIN SOLUTION`` and ``# END SOLUTION
 one is the rest of a function body, after its input checks). In the student copy every region
 becomes a TODO comment and ``raise NotImplementedError``, so the package still imports and the
 grader reports code 40 for it. Instructor-only code is marked the same way: the loop versions of
-``hwlib.naive`` and the fused-attention referee of ``hwlib.transformer`` would otherwise be working
+``hwlib.layers.naive`` and the fused-attention referee of ``hwlib.transformer`` would otherwise be working
 copies of graded functions.
 
 In the notebooks, every cell tagged ``solution`` (a derivation that answers a written homework
@@ -51,7 +51,7 @@ SOLUTION_TAG = "solution"
 ANSWER_MARKDOWN = "**Your answer:** *(write your derivation or answer here; the book's version of this cell has one)*"
 ANSWER_CODE = "# Your code here: check your answer numerically, as the rest of the chapter does."
 # hwlib modules the student version does not ship: the book's machinery (kernel pinning, the nbval
-# tolerance plugin). hwlib.naive ships stripped (chapter 4 imports it; its student cell uses
+# tolerance plugin). hwlib.layers.naive ships stripped (chapter 4 imports it; its student cell uses
 # PyTorch as the referee instead of the loops).
 NOT_SHIPPED = {"reproducible.py", "nbval_tolerance.py"}
 # Records the chapters show that answer no homework question (benchmark timings).

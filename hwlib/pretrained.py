@@ -58,7 +58,8 @@ class Conv2dSame(nn.Conv2d):
 
 
 def image_transforms(image_size=224, mean=MOBILENET_MEAN, std=MOBILENET_STD):
-    """The backbone's input transforms (the PyTorch tutorial's): random crops and flips for training, resize + centre crop for validation."""
+    """The backbone's input transforms (the PyTorch tutorial's): {'train': random crops and flips,
+    'val': resize and centre crop}, each normalized with ``mean`` and ``std`` (chapters 5 and 6)."""
     from torchvision import transforms
 
     normalize = transforms.Normalize(mean, std)

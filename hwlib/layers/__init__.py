@@ -12,11 +12,18 @@
   tests and the benchmark compare with
 
 Every layer is a pair ``foo_forward(...) -> (out, cache)`` and ``foo_backward(dout, cache) -> grads``
-that keeps the input dtype and validates its inputs (``hwlib.layers._checks``). Importing this
-package imports its modules (``from hwlib import layers; layers.conv.conv_forward`` works) but
-re-exports no layer under a second name, and never imports torch.
+that keeps the input dtype and validates its inputs (``hwlib.layers._checks``). The package
+re-exports no layer under a second name and never imports torch. Its modules load on first use
+(``from hwlib import layers; layers.conv.conv_forward`` works), so that one module that fails to
+import (a student's unfinished file, in the grader) costs only what uses it.
 """
 
-from hwlib.layers import composite, conv, dense, naive, pool, recurrent  # noqa: F401
+import importlib
 
 __all__ = ["dense", "conv", "pool", "recurrent", "composite", "naive"]
+
+
+def __getattr__(name):
+    if name in __all__:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

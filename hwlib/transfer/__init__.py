@@ -7,9 +7,16 @@
 * ``hwlib.transfer.evaluate``: ``zero_shot_ants_vs_bees`` (an untouched ImageNet model) and ``predict``
 * ``hwlib.transfer.visualize``: ``to_displayable``, ``visualize_model``
 
-The data are ``hwlib.data.hymenoptera`` and the backbone ``hwlib.pretrained``.
+The data are ``hwlib.data.hymenoptera`` and the backbone ``hwlib.pretrained``. The modules load on
+first use (``from hwlib import transfer; transfer.surgery.freeze`` works), and none is re-exported.
 """
 
-from hwlib.transfer import evaluate, head_features, surgery, training, visualize  # noqa: F401
+import importlib
 
 __all__ = ["surgery", "training", "head_features", "evaluate", "visualize"]
+
+
+def __getattr__(name):
+    if name in __all__:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
