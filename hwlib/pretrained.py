@@ -33,7 +33,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from hwlib.data import data_file, locate
-from hwlib.data.store import cache_dir, matching_hash, written_atomically
+from hwlib.data.store import cache_dir, checksum_key, written_atomically
 from hwlib.device import channels_last
 
 MOBILENET_MEAN = (128 / 255,) * 3
@@ -178,7 +178,7 @@ def mobilenet_v2_imagenet(num_classes=None):
     MOBILENET_MEAN / MOBILENET_STD (224×224 is the training size; other sizes work).
     """
     path = locate(data_file(_TFLITE))
-    key = matching_hash(path, data_file(_TFLITE)).split(":")[1][:16]
+    key = checksum_key(path, data_file(_TFLITE))
     cached = cache_dir() / "pretrained" / f"mobilenet_v2_1.0_224_quant-{key}.pt"
     state = None
     if cached.is_file():

@@ -23,7 +23,16 @@ from pathlib import Path
 import numpy as np
 
 from hwlib.data.registry import data_file
-from hwlib.data.store import DataNotFoundError, cache_dir, extract, find_local, locate, written_atomically
+from hwlib.data.store import (
+    DataNotFoundError,
+    cache_dir,
+    extract,
+    find_local,
+    locate,
+    read_marker,
+    write_marker,
+    written_atomically,
+)
 from hwlib.vocabulary import Vocabulary
 
 TOKEN_FILE = "Flickr8k.token.txt"
@@ -109,7 +118,7 @@ def _upstream_folder(subset):
     key = "all" if wanted is None else hashlib.sha256("\n".join(wanted).encode()).hexdigest()[:12]
     dest = cache_dir() / "extracted" / f"flickr8k-upstream-{key}"
     stamp = f"{images_file.url_hash} {text_file.url_hash}"
-    if (dest / _DONE).is_file() and (dest / _DONE).read_text() == stamp:
+    if read_marker(dest) == stamp:
         return dest
     with written_atomically(dest) as tmp:
         (tmp / "images").mkdir(parents=True)
@@ -125,11 +134,8 @@ def _upstream_folder(subset):
                                         f"e.g. {absent[0]}")
             for name in _progress(names, f"extracting {len(names)} photos from {images_zip.name}"):
                 (tmp / "images" / name).write_bytes(zf.read(members[name]))
-        (tmp / _DONE).write_text(stamp)
+        write_marker(tmp, stamp)
     return dest
-
-
-_DONE = ".hwlib-extracted"
 
 
 def _member(zf, name, archive):
