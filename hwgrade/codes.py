@@ -20,6 +20,7 @@ class Code(IntEnum):
         member.meaning, member.explanation = meaning, explanation
         return member
 
+    # The one table: a row per code, parallel on purpose (number, meaning, explanation).
     SUCCESS = 0, "success", "success"
     UNKNOWN = 1, "unknown failure", "unknown failure (the grader itself could not run the check)"
     EXCEPTION = 2, "unhandled exception", ("your code raised an exception (its type, message, your file and "

@@ -22,12 +22,17 @@ def _graded(dest, rel):
     return (dest / "hwlib" / rel).read_text()
 
 
+def _upload(folder, files):
+    """A folder holding ``files`` ({relative path: text}), as a student uploads it."""
+    for rel, text in files.items():
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        (folder / rel).write_text(text)
+    return folder
+
+
 def test_flat_files_under_hwlib_and_homework_names(tmp_path, starter):
-    upload = tmp_path / "up"
-    upload.mkdir()
-    (upload / "cnn_layers.py").write_text("# mine: convolution\n")
-    (upload / "captioning.py").write_text("# mine: captioning\n")
-    (upload / "rnn.py").write_text("# another captioning\n")
+    upload = _upload(tmp_path / "up", {"cnn_layers.py": "# mine: convolution\n",
+                                       "captioning.py": "# mine: captioning\n", "rnn.py": "# another captioning\n"})
     notes = assemble(upload, starter, tmp_path / "out")
     assert _graded(tmp_path / "out", "layers/conv.py") == "# mine: convolution\n"
     assert _graded(tmp_path / "out", "models/captioning.py") == "# mine: captioning\n"
@@ -69,21 +74,15 @@ def test_nothing_gradable_says_what_is_expected(tmp_path, starter):
 def test_the_earlier_file_names_are_graded_in_their_new_places(tmp_path, starter):
     """Files of the layout before hwlib.layers (flat, and inside an hwlib/ folder) land where their
     functions live now; the old transfer.py is each of the transfer modules."""
-    flat = tmp_path / "flat"
-    flat.mkdir()
-    (flat / "convolution.py").write_text("# mine: convolution\n")
-    (flat / "layers.py").write_text("# mine: layers\n")
-    (flat / "transfer.py").write_text("# mine: transfer\n")
+    flat = _upload(tmp_path / "flat", {"convolution.py": "# mine: convolution\n", "layers.py": "# mine: layers\n",
+                                       "transfer.py": "# mine: transfer\n"})
     notes = assemble(flat, starter, tmp_path / "out")
     assert _graded(tmp_path / "out", "layers/conv.py") == "# mine: convolution\n"
     assert _graded(tmp_path / "out", "layers/dense.py") == "# mine: layers\n"
     for rel in ("transfer/surgery.py", "transfer/training.py", "transfer/visualize.py"):
         assert _graded(tmp_path / "out", rel) == "# mine: transfer\n"
     assert any("convolution.py as hwlib/layers/conv.py" in n for n in notes)
-    folder = tmp_path / "folder"
-    (folder / "hwlib").mkdir(parents=True)
-    (folder / "hwlib" / "pooling.py").write_text("# mine: pooling\n")
-    assemble(folder, starter, tmp_path / "out2")
+    assemble(_upload(tmp_path / "folder", {"hwlib/pooling.py": "# mine: pooling\n"}), starter, tmp_path / "out2")
     assert _graded(tmp_path / "out2", "layers/pool.py") == "# mine: pooling\n"
     assert not (tmp_path / "out2" / "hwlib" / "pooling.py").exists()
 
