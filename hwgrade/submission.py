@@ -35,7 +35,7 @@ _MODULES = {"hwlib._checks": "hwlib.layers._checks", "hwlib.convolution": "hwlib
             "hwlib.pooling": "hwlib.layers.pool", "hwlib.rnn_layers": "hwlib.layers.recurrent",
             "hwlib.blocks": "hwlib.layers.composite", "hwlib.naive": "hwlib.layers.naive"}
 # The earlier hwlib.layers re-exported the convolution and pooling layers.
-_FAMILIES = ("dense", "conv", "pool")
+_SUBMODULES = {"dense", "conv", "pool", "recurrent", "composite", "naive", "_checks"}
 _LAYER_NAMES = {"dense": {"fc_forward", "fc_backward", "relu_forward", "relu_backward", "softmax_loss",
                           "log_softmax"},
                 "pool": {"max_pool_forward", "max_pool_backward", "avg_pool_forward", "avg_pool_backward"}}
@@ -89,7 +89,7 @@ def modernize(source):
         new = []
         if node.module in _MODULES:
             new.append(f"from {_MODULES[node.module]} import " + ", ".join(_alias(n, a) for n, a in names))
-        elif node.module == "hwlib.layers" and not all(n in _FAMILIES or n == "naive" for n, _ in names):
+        elif node.module == "hwlib.layers" and not all(n in _SUBMODULES for n, _ in names):
             by_family = {}
             for n, a in names:
                 by_family.setdefault(_family(n), []).append(_alias(n, a))

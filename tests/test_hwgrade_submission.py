@@ -92,7 +92,7 @@ def test_imports_of_the_earlier_modules_are_rewritten_line_for_line():
               "from hwlib._checks import float_array\n"
               "from hwlib.layers import (fc_forward,\n    max_pool_forward)\n"
               "from hwlib import layers, rnn_layers as R\n"
-              "from hwlib.layers import conv, dense\n"
+              "from hwlib.layers import conv, dense, recurrent as R2\n"
               "x = 1\n")
     out = modernize(source)
     lines = out.split("\n")
@@ -101,7 +101,7 @@ def test_imports_of_the_earlier_modules_are_rewritten_line_for_line():
     assert lines[2] == "from hwlib.layers.dense import fc_forward; from hwlib.layers.pool import max_pool_forward"
     assert lines[3] == ""
     assert "import hwlib.layers.recurrent as R" in lines[4] and "layers = _types.SimpleNamespace" in lines[4]
-    assert lines[5] == "from hwlib.layers import conv, dense"
+    assert lines[5] == "from hwlib.layers import conv, dense, recurrent as R2"
     namespace = {}
     exec(out, namespace)
     layers = namespace["layers"]

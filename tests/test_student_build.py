@@ -27,8 +27,8 @@ REPORTED = {
 # Fragments of derived answers that the book's code cells hold (the issue's list): none may reach
 # the student version in any file.
 ANSWERS = ("np.eye(4)[y]) / 5", "np.eye(K)[label]", "np.outer(delta, x1)", "g + (mask * (g @ w2)) @ w1",
-           "(mask * (g @ w2)).T @ x", "layers.conv2d_full(K[f, c], dy[n, f])", "layers.filt2d(x[n, c], dy[n, f])",
-           "layers.conv2d_full(w[None], dy[None])", "layers.filt2d(x[None], dy[None])", "M.T @ dy",
+           "(mask * (g @ w2)).T @ x", "conv.conv2d_full(K[f, c], dy[n, f])", "conv.filt2d(x[n, c], dy[n, f])",
+           "conv.conv2d_full(w[None], dy[None])", "conv.filt2d(x[None], dy[None])", "M.T @ dy",
            "onehot(y)", "dout @ w.T", "x.T @ dout", "⊛full dout", "⊛filt dout", "W1^T (σ'(a)")
 _NUMBER = re.compile(r"\d+\.\d{2,}")
 # Where a reported number's digits appear for another reason.
