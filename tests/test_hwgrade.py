@@ -138,8 +138,8 @@ CORPUS = {
         says=("TypeError", "hwlib/layers/dense.py:", "in fc_forward", "hint: keep the input's dtype"),
         not_says=("_checks.py",)),
     "a misspelt parameter name": Mutant(
-        "models/classifiers.py", old='h, fc1 = layers.dense.fc_forward(X, p["W1"], p["b1"])',
-        new='h, fc1 = layers.dense.fc_forward(X, p["W1"], p["b_1"])', check="models.TwoLayerNet.loss",
+        "models/classifiers.py", old='h, fc1 = dense.fc_forward(X, p["W1"], p["b1"])',
+        new='h, fc1 = dense.fc_forward(X, p["W1"], p["b_1"])', check="models.TwoLayerNet.loss",
         code=Code.EXCEPTION, says=("KeyError", "in loss", "hint: a dictionary key is missing")),
     "finetune without `return model`": Mutant(
         "transfer/surgery.py", function="finetune", check="transfer.surgery.finetune", code=Code.WRONG_OUTPUT,
