@@ -19,7 +19,7 @@ def _parse():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--threads", type=int, default=os.cpu_count())
     p.add_argument("--repeats", type=int, default=10)
-    p.add_argument("--device", default=None, help="default: hwlib.device.default_device()")
+    p.add_argument("--device", default=None, help="default: hwlib.device.resolve_device()")
     p.add_argument("--record", action="store_true", help="also write book/results/attention_bench.json")
     return p.parse_args()
 
@@ -30,12 +30,12 @@ for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import torch  # noqa: E402
 
-from hwlib.device import default_device  # noqa: E402
+from hwlib.device import resolve_device  # noqa: E402
 from hwlib.transformer import (CHAPTER_BATCH_SIZES, CHAPTER_MODELS, GPT, MaskedAttention,  # noqa: E402
                                fused_attention)
 
 torch.set_num_threads(ARGS.threads)
-DEVICE = torch.device(ARGS.device) if ARGS.device else default_device()
+DEVICE = resolve_device(ARGS.device)
 
 
 def best_time(fn, repeats):

@@ -42,7 +42,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
-from hwlib import layers, naive  # noqa: E402
+from hwlib.layers import conv, naive  # noqa: E402
 
 torch.set_num_threads(ARGS.threads)
 
@@ -79,8 +79,8 @@ def main():
         dout = rng.standard_normal(out_shape).astype(np.float32)
 
         def ours():
-            out, cache = layers.conv_forward(x, w)
-            layers.conv_backward(dout, cache)
+            out, cache = conv.conv_forward(x, w)
+            conv.conv_backward(dout, cache)
 
         tx, tw, tdout = (torch.from_numpy(a) for a in (x, w, dout))
 

@@ -20,15 +20,16 @@ runs it locally in Gradescope's layout.
 
 import argparse
 import importlib.util
-import re
 import sys
 import tempfile
 import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from requirement_pins import REQUIREMENTS, normal as _normal, pins  # noqa: E402,F401  (one home of the pins)
+
 SCRIPTS = Path(__file__).resolve().parent / "gradescope"
-REQUIREMENTS = ROOT / "requirements.txt"
 GRADER = ROOT / "hwgrade"
 # The student build, which makes the untouched starter version the zip carries.
 STUDENT_BUILD = ROOT / "course" / "student_build.py"
@@ -38,25 +39,6 @@ PACKAGES = ("numpy", "matplotlib", "pillow", "pooch", "tqdm")
 TORCH_PACKAGES = ("torch", "torchvision")
 EXECUTABLE = ("setup.sh", "run_autograder")
 _STAMP = (1980, 1, 1, 0, 0, 0)
-_PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)\s*==\s*([^\s;#]+)")
-
-
-def pins(names, requirements=REQUIREMENTS):
-    """The lines of ``requirements`` that pin ``names``, in that order ("name==version"). Raises
-    ValueError naming every package that has no exact pin there."""
-    found = {}
-    for line in Path(requirements).read_text(encoding="utf-8").splitlines():
-        match = _PIN.match(line.strip())
-        if match:
-            found[_normal(match.group(1))] = f"{match.group(1)}=={match.group(2)}"
-    missing = [name for name in names if _normal(name) not in found]
-    if missing:
-        raise ValueError(f"{requirements} has no `name==version` line for {', '.join(missing)}")
-    return [found[_normal(name)] for name in names]
-
-
-def _normal(name):
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def grader_paths():

@@ -4,7 +4,7 @@ Solution regions are the lines between ``# BEGIN SOLUTION`` and ``# END SOLUTION
 one is the rest of a function body, after its input checks). In the student copy every region
 becomes a TODO comment and ``raise NotImplementedError``, so the package still imports and the
 grader reports code 40 for it. Instructor-only code is marked the same way: the loop versions of
-``hwlib.naive`` and the fused-attention referee of ``hwlib.transformer`` would otherwise be working
+``hwlib.layers.naive`` and the fused-attention referee of ``hwlib.transformer`` would otherwise be working
 copies of graded functions.
 
 In the notebooks, every cell tagged ``solution`` (a derivation that answers a written homework
@@ -18,8 +18,8 @@ tolerance plugin and its comments) stays out.
 
 ``dist/assignment/`` then holds: hwlib/ (stripped), hwgrade/ (the local grader, with the public
 recording: the first case of each check), book/ (the chapters, the reading guide, the benchmark
-records the chapters show; no chapter results), pyproject.toml, requirements.txt (the student's,
-``course/student/requirements.txt``), README.md (``course/student/README.md``) and a
+records the chapters show; no chapter results), data/ (the empty local cache), pyproject.toml, requirements.txt (the student's,
+``course/student/requirements.txt`` with the book's pins filled in), README.md (``course/student/README.md``) and a
 ``_toc.yml``/``_config.yml`` for ``make student-site``. The full recording stays in the book's
 repository; ``course/autograder.py`` packs it with the grader for Gradescope.
 """
@@ -43,6 +43,9 @@ sys.path.insert(0, str(ROOT))
 GRADER = "hwgrade"
 from hwgrade.paths import INSTRUCTOR_RECORDING, PUBLIC_NAME  # noqa: E402
 
+sys.path.insert(0, str(HERE))
+from requirement_pins import resolve as resolve_requirements  # noqa: E402  (versions: the book's list)
+
 EXPECTED = ROOT / INSTRUCTOR_RECORDING
 BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
 _DEF = re.compile(r"^(\s*)def (\w+)\(")
@@ -51,7 +54,7 @@ SOLUTION_TAG = "solution"
 ANSWER_MARKDOWN = "**Your answer:** *(write your derivation or answer here; the book's version of this cell has one)*"
 ANSWER_CODE = "# Your code here: check your answer numerically, as the rest of the chapter does."
 # hwlib modules the student version does not ship: the book's machinery (kernel pinning, the nbval
-# tolerance plugin). hwlib.naive ships stripped (chapter 4 imports it; its student cell uses
+# tolerance plugin). hwlib.layers.naive ships stripped (chapter 4 imports it; its student cell uses
 # PyTorch as the referee instead of the loops).
 NOT_SHIPPED = {"reproducible.py", "nbval_tolerance.py"}
 # Records the chapters show that answer no homework question (benchmark timings).
@@ -305,7 +308,11 @@ def build(dest, root=ROOT, expected=EXPECTED):
     shutil.copytree(root / "book" / "images", dest / "book" / "images")
     shutil.copytree(root / "book" / "_ext", dest / "book" / "_ext", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy2(root / "pyproject.toml", dest / "pyproject.toml")
-    shutil.copy2(STUDENT / "requirements.txt", dest / "requirements.txt")
+    # The local data cache, found from the working directory upwards (hwlib.data.store).
+    (dest / "data").mkdir()
+    for name in ("README.md", ".gitignore"):
+        shutil.copy2(root / "data" / name, dest / "data" / name)
+    (dest / "requirements.txt").write_text(resolve_requirements(STUDENT / "requirements.txt"), encoding="utf-8")
     shutil.copy2(STUDENT / "README.md", dest / "README.md")
     (dest / "_toc.yml").write_text(student_toc(root), encoding="utf-8")
     (dest / "_config.yml").write_text(student_config(root), encoding="utf-8")

@@ -80,7 +80,7 @@ def _case(label, call, names, **extra):
 
 # -- chapter 1: fully-connected, ReLU, softmax ---------------------------------------------------------
 
-@check("layers.fc_forward")
+@check("layers.dense.fc_forward")
 def _fc_forward(rng):
     cases = []
     for label, x_shape, w_shape, dtype in (("batch of 3-d inputs, flattened", (4, 3, 2), (6, 5), np.float32),
@@ -90,11 +90,11 @@ def _fc_forward(rng):
         x, w, b = _f(rng, x_shape, w_shape, w_shape[1:], dtype=dtype)
         if "non-contiguous" in label:
             x = _non_contiguous(x)
-        cases.append(_case(label, _first("layers.fc_forward", (x, w, b)), ("out",)))
+        cases.append(_case(label, _first("layers.dense.fc_forward", (x, w, b)), ("out",)))
     return cases
 
 
-@check("layers.fc_backward")
+@check("layers.dense.fc_backward")
 def _fc_backward(rng):
     cases = []
     for label, x_shape, w_shape, dtype in (("3-d inputs: dx keeps their shape", (4, 3, 2), (6, 5), np.float32),
@@ -102,31 +102,31 @@ def _fc_backward(rng):
                                            ("float64 to float64 precision", (5, 4), (4, 3), np.float64)):
         x, w, b = _f(rng, x_shape, w_shape, w_shape[1:], dtype=dtype)
         (dout,) = _f(rng, (x_shape[0], w_shape[1]), dtype=dtype)
-        c = Cache(label, "layers.fc_forward", [x, w, b])
-        cases.append(Case(label, "multi", ["layers.fc_backward", [dout, c]], ("dx", "dw", "db")))
+        c = Cache(label, "layers.dense.fc_forward", [x, w, b])
+        cases.append(Case(label, "multi", ["layers.dense.fc_backward", [dout, c]], ("dx", "dw", "db")))
     return cases
 
 
-@check("layers.relu_forward")
+@check("layers.dense.relu_forward")
 def _relu_forward(rng):
     (x,) = _f(rng, (5, 6))
     x[0, :3] = 0.0                                     # exact zeros
     (x64,) = _f(rng, (3, 4, 2), dtype=np.float64)
-    return [_case("with exact zeros", _first("layers.relu_forward", (x,)), ("out",)),
-            _case("float64, 3-d", _first("layers.relu_forward", (x64,)), ("out",))]
+    return [_case("with exact zeros", _first("layers.dense.relu_forward", (x,)), ("out",)),
+            _case("float64, 3-d", _first("layers.dense.relu_forward", (x64,)), ("out",))]
 
 
-@check("layers.relu_backward")
+@check("layers.dense.relu_backward")
 def _relu_backward(rng):
     x, dout = _f(rng, (5, 6), (5, 6))
     x[1, :] = 0.0                                      # no gradient through an input at exactly 0
     x64, d64 = _f(rng, (2, 3, 4), (2, 3, 4), dtype=np.float64)
-    c, c64 = Cache("zeros", "layers.relu_forward", [x]), Cache("f64", "layers.relu_forward", [x64])
-    return [Case("with exact zeros", "single", ["layers.relu_backward", [dout, c]], ("dx",)),
-            Case("float64, 3-d", "single", ["layers.relu_backward", [d64, c64]], ("dx",))]
+    c, c64 = Cache("zeros", "layers.dense.relu_forward", [x]), Cache("f64", "layers.dense.relu_forward", [x64])
+    return [Case("with exact zeros", "single", ["layers.dense.relu_backward", [dout, c]], ("dx",)),
+            Case("float64, 3-d", "single", ["layers.dense.relu_backward", [d64, c64]], ("dx",))]
 
 
-@check("layers.softmax_loss")
+@check("layers.dense.softmax_loss")
 def _softmax_loss(rng):
     cases = []
     for label, scale, dtype in (("scores of size ~3", 3.0, np.float32),
@@ -134,15 +134,25 @@ def _softmax_loss(rng):
                                 ("float64 to float64 precision", 1.0, np.float64)):
         (scores,) = _f(rng, (6, 4), dtype=dtype, scale=scale)
         y = rng.integers(0, 4, 6)
-        cases.append(Case(label, "multi", ["layers.softmax_loss", [scores, y]], ("loss", "dscores")))
+        cases.append(Case(label, "multi", ["layers.dense.softmax_loss", [scores, y]], ("loss", "dscores")))
     return cases
 
 
-@check("blocks.softmax_regression_loss")
+@check("layers.dense.log_softmax")
+def _log_softmax(rng):
+    cases = []
+    for label, shape, scale, dtype in (("scores of size ~1000 (stability)", (5, 4), 1000.0, np.float64),
+                                       ("a batch of sequences: the last axis", (2, 3, 6), 3.0, np.float32)):
+        (scores,) = _f(rng, shape, dtype=dtype, scale=scale)
+        cases.append(Case(label, "single", ["layers.dense.log_softmax", [scores]], ("log_probs",)))
+    return cases
+
+
+@check("layers.composite.softmax_regression_loss")
 def _softmax_regression(rng):
     x, w, b = _f(rng, (6, 5), (5, 3), (3,), dtype=np.float64)
     y = rng.integers(0, 3, 6)
-    return [Case("float64", "flat", ["blocks.softmax_regression_loss", [x, w, b, y]], ("loss", "dx", "dw", "db"))]
+    return [Case("float64", "flat", ["layers.composite.softmax_regression_loss", [x, w, b, y]], ("loss", "dx", "dw", "db"))]
 
 
 # -- chapter 2: convolution and pooling ------------------------------------------------------------------
@@ -153,7 +163,7 @@ def _two_d_cases(rng, name, shapes):
         a, b = _f(rng, a_shape, b_shape, dtype=dtype)
         if "non-contiguous" in label:
             a = _non_contiguous(a)
-        cases.append(Case(label, "single", [f"convolution.{name}", [a, b]], ("out",)))
+        cases.append(Case(label, "single", [f"layers.conv.{name}", [a, b]], ("out",)))
     return cases
 
 
@@ -164,32 +174,32 @@ _TWO_D = (("rectangular a and kernel, tall output", (7, 4), (2, 3), np.float32),
           ("non-contiguous a, float64", (5, 7), (3, 2), np.float64))
 
 
-@check("convolution.filt2d")
+@check("layers.conv.filt2d")
 def _filt2d(rng):
     return _two_d_cases(rng, "filt2d", _TWO_D)
 
 
-@check("convolution.conv2d_valid")
+@check("layers.conv.conv2d_valid")
 def _conv2d_valid(rng):
     return _two_d_cases(rng, "conv2d_valid", _TWO_D)
 
 
-@check("convolution.conv2d_full")
+@check("layers.conv.conv2d_full")
 def _conv2d_full(rng):
     return _two_d_cases(rng, "conv2d_full", _TWO_D + (("kernel larger than a", (2, 3), (4, 4), np.float64),))
 
 
-@check("convolution.conv1d_matrix")
+@check("layers.conv.conv1d_matrix")
 def _conv1d_matrix(rng):
     cases = []
     for label, k, n, pad, dtype in (("kernel 3, length 4, padding 1", 3, 4, 1, np.float32),
                                     ("kernel 2, length 5, no padding, float64", 2, 5, 0, np.float64)):
         (w,) = _f(rng, (k,), dtype=dtype)
-        cases.append(Case(label, "single", ["convolution.conv1d_matrix", [w, n, pad]], ("M",)))
+        cases.append(Case(label, "single", ["layers.conv.conv1d_matrix", [w, n, pad]], ("M",)))
     return cases
 
 
-@check("convolution.conv_forward")
+@check("layers.conv.conv_forward")
 def _conv_forward(rng):
     cases = []
     for label, x_shape, w_shape, dtype in (
@@ -200,11 +210,11 @@ def _conv_forward(rng):
         x, w = _f(rng, x_shape, w_shape, dtype=dtype)
         if "non-contiguous" in label:
             x = _non_contiguous(x)
-        cases.append(_case(label, _first("convolution.conv_forward", (x, w)), ("out",)))
+        cases.append(_case(label, _first("layers.conv.conv_forward", (x, w)), ("out",)))
     return cases
 
 
-@check("convolution.conv_backward")
+@check("layers.conv.conv_backward")
 def _conv_backward(rng):
     cases = []
     for label, x_shape, w_shape, dtype in (("square output 5×5", (2, 3, 7, 6), (4, 3, 3, 2), np.float32),
@@ -214,8 +224,8 @@ def _conv_backward(rng):
         x, w = _f(rng, x_shape, w_shape, dtype=dtype)
         out_shape = (x_shape[0], w_shape[0], x_shape[2] - w_shape[2] + 1, x_shape[3] - w_shape[3] + 1)
         (dout,) = _f(rng, out_shape, dtype=dtype)
-        c = Cache(label, "convolution.conv_forward", [x, w])
-        cases.append(Case(label, "multi", ["convolution.conv_backward", [dout, c]], ("dx", "dw")))
+        c = Cache(label, "layers.conv.conv_forward", [x, w])
+        cases.append(Case(label, "multi", ["layers.conv.conv_backward", [dout, c]], ("dx", "dw")))
     return cases
 
 
@@ -230,22 +240,22 @@ def _tied(rng, shape):
     return np.round(2 * rng.standard_normal(shape)).astype(np.float32)
 
 
-@check("pooling.max_pool_forward")
+@check("layers.pool.max_pool_forward")
 def _max_pool_forward(rng):
-    return [_case(label, _first("pooling.max_pool_forward", (_tied(rng, shape), param)), ("out",))
+    return [_case(label, _first("layers.pool.max_pool_forward", (_tied(rng, shape), param)), ("out",))
             for label, param, shape in _POOLS]
 
 
-@check("pooling.max_pool_backward")
+@check("layers.pool.max_pool_backward")
 def _max_pool_backward(rng):
     cases = []
     for label, param, shape in _POOLS:
         x = _tied(rng, shape)
-        c = Cache(label, "pooling.max_pool_forward", [x, param])
+        c = Cache(label, "layers.pool.max_pool_forward", [x, param])
         out_shape = shape[:2] + tuple((s - k) // param["stride"] + 1
                                       for s, k in zip(shape[2:], (param["pool_height"], param["pool_width"])))
         (dout,) = _f(rng, out_shape)
-        cases.append(Case(f"{label}, ties", "single", ["pooling.max_pool_backward", [dout, c]], ("dx",)))
+        cases.append(Case(f"{label}, ties", "single", ["layers.pool.max_pool_backward", [dout, c]], ("dx",)))
     return cases
 
 
@@ -317,65 +327,65 @@ _SIZES = (("rectangular N=3, D=5 < H=6", dict(N=3, T=4, D=5, H=6), np.float32),
           ("one example, float64", dict(N=1, T=3, D=4, H=2), np.float64))
 
 
-@check("rnn_layers.rnn_step_forward")
+@check("layers.recurrent.rnn_step_forward")
 def _rnn_step_forward(rng):
     cases = []
     for label, sizes, dtype in _SIZES:
         x, h0, Wx, Wh, b, _ = _rnn_inputs(rng, 1, **sizes, dtype=dtype)
-        cases.append(_case(label, _first("rnn_layers.rnn_step_forward", (x[:, 0], h0, Wx, Wh, b)), ("next_h",)))
+        cases.append(_case(label, _first("layers.recurrent.rnn_step_forward", (x[:, 0], h0, Wx, Wh, b)), ("next_h",)))
     return cases
 
 
-@check("rnn_layers.rnn_step_backward")
+@check("layers.recurrent.rnn_step_backward")
 def _rnn_step_backward(rng):
     cases = []
     for label, sizes, dtype in _SIZES:
         x, h0, Wx, Wh, b, dh = _rnn_inputs(rng, 1, **sizes, dtype=dtype)
-        c = Cache(label, "rnn_layers.rnn_step_forward", [x[:, 0], h0, Wx, Wh, b])
-        cases.append(Case(label, "multi", ["rnn_layers.rnn_step_backward", [dh[:, 0], c]],
+        c = Cache(label, "layers.recurrent.rnn_step_forward", [x[:, 0], h0, Wx, Wh, b])
+        cases.append(Case(label, "multi", ["layers.recurrent.rnn_step_backward", [dh[:, 0], c]],
                           ("dx", "dprev_h", "dWx", "dWh", "db")))
     return cases
 
 
-@check("rnn_layers.lstm_step_forward")
+@check("layers.recurrent.lstm_step_forward")
 def _lstm_step_forward(rng):
     cases = []
     for label, sizes, dtype in _SIZES:
         x, h0, Wx, Wh, b, dh = _rnn_inputs(rng, 4, **sizes, dtype=dtype)
-        call = _first("rnn_layers.lstm_step_forward", (x[:, 0], h0, dh[:, 0], Wx, Wh, b), 2, "(next_h, next_c, cache)")
+        call = _first("layers.recurrent.lstm_step_forward", (x[:, 0], h0, dh[:, 0], Wx, Wh, b), 2, "(next_h, next_c, cache)")
         cases.append(_case(label, call, ("next_h", "next_c")))
     return cases
 
 
-@check("rnn_layers.lstm_step_backward")
+@check("layers.recurrent.lstm_step_backward")
 def _lstm_step_backward(rng):
     cases = []
     for label, sizes, dtype in _SIZES:
         x, h0, Wx, Wh, b, dh = _rnn_inputs(rng, 4, **sizes, dtype=dtype)
-        c = Cache(label, "rnn_layers.lstm_step_forward", [x[:, 0], h0, dh[:, 1], Wx, Wh, b], 2)
-        cases.append(Case(label, "multi", ["rnn_layers.lstm_step_backward", [dh[:, 0], dh[:, -1], c]],
+        c = Cache(label, "layers.recurrent.lstm_step_forward", [x[:, 0], h0, dh[:, 1], Wx, Wh, b], 2)
+        cases.append(Case(label, "multi", ["layers.recurrent.lstm_step_backward", [dh[:, 0], dh[:, -1], c]],
                           ("dx", "dprev_h", "dprev_c", "dWx", "dWh", "db")))
     return cases
 
 
 def _sequence_checks(cell, gates):
     """The whole-sequence forward and backward checks of one cell type."""
-    @check(f"rnn_layers.{cell}_forward")
+    @check(f"layers.recurrent.{cell}_forward")
     def forward(rng):
         cases = []
         for label, sizes, dtype in _SIZES:
             x, h0, Wx, Wh, b, _ = _rnn_inputs(rng, gates, **sizes, dtype=dtype)
-            cases.append(_case(label, _first(f"rnn_layers.{cell}_forward", (x, h0, Wx, Wh, b), 1, "(h, cache)"),
+            cases.append(_case(label, _first(f"layers.recurrent.{cell}_forward", (x, h0, Wx, Wh, b), 1, "(h, cache)"),
                                ("h",)))
         return cases
 
-    @check(f"rnn_layers.{cell}_backward")
+    @check(f"layers.recurrent.{cell}_backward")
     def backward(rng):
         cases = []
         for label, sizes, dtype in _SIZES:
             x, h0, Wx, Wh, b, dh = _rnn_inputs(rng, gates, **sizes, dtype=dtype)
-            c = Cache(label, f"rnn_layers.{cell}_forward", [x, h0, Wx, Wh, b])
-            cases.append(Case(label, "multi", [f"rnn_layers.{cell}_backward", [dh, c]],
+            c = Cache(label, f"layers.recurrent.{cell}_forward", [x, h0, Wx, Wh, b])
+            cases.append(Case(label, "multi", [f"layers.recurrent.{cell}_backward", [dh, c]],
                               ("dx", "dh0", "dWx", "dWh", "db")))
         return cases
 
@@ -384,20 +394,20 @@ _sequence_checks("rnn", 1)
 _sequence_checks("lstm", 4)
 
 
-@check("rnn_layers.word_embedding_forward")
+@check("layers.recurrent.word_embedding_forward")
 def _embedding_forward(rng):
     (W,) = _f(rng, (7, 4))
     words = rng.integers(0, 7, (3, 5))
-    return [_case("batch of word ids", _first("rnn_layers.word_embedding_forward", (words, W)), ("out",))]
+    return [_case("batch of word ids", _first("layers.recurrent.word_embedding_forward", (words, W)), ("out",))]
 
 
-@check("rnn_layers.word_embedding_backward")
+@check("layers.recurrent.word_embedding_backward")
 def _embedding_backward(rng):
     words = rng.integers(0, 7, (3, 5))
     words[0] = 2                                        # one word many times: its gradients must add up
     W, dout = _f(rng, (7, 4), (3, 5, 4))
-    c = Cache("repeated", "rnn_layers.word_embedding_forward", [words, W])
-    return [Case("a word repeated in the batch", "single", ["rnn_layers.word_embedding_backward", [dout, c]],
+    c = Cache("repeated", "layers.recurrent.word_embedding_forward", [words, W])
+    return [Case("a word repeated in the batch", "single", ["layers.recurrent.word_embedding_backward", [dout, c]],
                  ("dW",))]
 
 
@@ -405,28 +415,28 @@ _TEMPORAL = (("rectangular N=3, T=4, D=5 < M=6", (3, 4, 5), 6, np.float32),
              ("rectangular N=4, T=3, D=6 > M=2", (4, 3, 6), 2, np.float32))
 
 
-@check("rnn_layers.temporal_fc_forward")
+@check("layers.recurrent.temporal_fc_forward")
 def _temporal_fc_forward(rng):
     cases = []
     for label, shape, M, dtype in _TEMPORAL + (("non-contiguous x, float64", (2, 5, 3), 4, np.float64),):
         x, w, b = _f(rng, shape, (shape[2], M), (M,), dtype=dtype)
         if "non-contiguous" in label:
             x = _non_contiguous(x)
-        cases.append(_case(label, _first("rnn_layers.temporal_fc_forward", (x, w, b)), ("out",)))
+        cases.append(_case(label, _first("layers.recurrent.temporal_fc_forward", (x, w, b)), ("out",)))
     return cases
 
 
-@check("rnn_layers.temporal_fc_backward")
+@check("layers.recurrent.temporal_fc_backward")
 def _temporal_fc_backward(rng):
     cases = []
     for label, shape, M, dtype in _TEMPORAL + (("float64 to float64 precision", (2, 5, 3), 4, np.float64),):
         x, w, b, dout = _f(rng, shape, (shape[2], M), (M,), shape[:2] + (M,), dtype=dtype)
-        c = Cache(label, "rnn_layers.temporal_fc_forward", [x, w, b])
-        cases.append(Case(label, "multi", ["rnn_layers.temporal_fc_backward", [dout, c]], ("dx", "dw", "db")))
+        c = Cache(label, "layers.recurrent.temporal_fc_forward", [x, w, b])
+        cases.append(Case(label, "multi", ["layers.recurrent.temporal_fc_backward", [dout, c]], ("dx", "dw", "db")))
     return cases
 
 
-@check("rnn_layers.temporal_softmax_loss")
+@check("layers.recurrent.temporal_softmax_loss")
 def _temporal_softmax_loss(rng):
     cases = []
     for label, scale, dtype in (("some steps padded", 1.0, np.float32),
@@ -434,7 +444,7 @@ def _temporal_softmax_loss(rng):
         (x,) = _f(rng, (3, 5, 7), dtype=dtype, scale=scale)
         y, mask = rng.integers(0, 7, (3, 5)), rng.random((3, 5)) > 0.3
         mask[1] = False                                 # a caption that is all padding
-        cases.append(Case(label, "multi", ["rnn_layers.temporal_softmax_loss", [x, y, mask]], ("loss", "dx")))
+        cases.append(Case(label, "multi", ["layers.recurrent.temporal_softmax_loss", [x, y, mask]], ("loss", "dx")))
     return cases
 
 
@@ -483,17 +493,17 @@ def _attention(rng):
 
 # -- chapter 6: transfer learning ---------------------------------------------------------------------
 
-@check("transfer.finetune", limit_s=40.0)
+@check("transfer.surgery.finetune", limit_s=40.0)
 def _finetune(rng):
     return [Case("a frozen model made trainable, new 3-class head", "finetune", [3], ("head outputs", "requires_grad"))]
 
 
-@check("transfer.freeze", limit_s=40.0)
+@check("transfer.surgery.freeze", limit_s=40.0)
 def _freeze(rng):
     return [Case("backbone frozen, new 3-class head", "freeze", [3], ("head outputs", "requires_grad"))]
 
 
-@check("transfer.visualize_model", limit_s=40.0)
+@check("transfer.visualize.visualize_model", limit_s=40.0)
 def _visualize(rng):
     images = _f(rng, (5, 3, 8, 8))[0]
     return [Case("4 of 5 images in batches of 2", "visualize", [images, np.array([0, 1, 1, 0, 1])],
@@ -597,7 +607,7 @@ def _trainer_run(rng):
     return [Case("a one-block GPT repeats the previous token", "trainer_run", [x, x_test], judge=judge)]
 
 
-@check("transfer.train_model", training=True, limit_s=120.0)
+@check("transfer.training.train_model", training=True, limit_s=120.0)
 def _train_model(rng):
     X, y = _blobs(rng, n=200, d=4, classes=2, held_out=60)
 
@@ -630,7 +640,7 @@ def _train_model(rng):
 # im2col/col2im are the heart of conv_forward/conv_backward and residual_backward is chapter 1's
 # skip-connection derivation, so the student version strips them and the grader checks them.
 
-@check("convolution.im2col")
+@check("layers.conv.im2col")
 def _im2col(rng):
     cases = []
     for label, shape, hh, ww, dtype in (("2×3 windows on a tall image", (2, 3, 6, 4), 2, 3, np.float32),
@@ -638,27 +648,27 @@ def _im2col(rng):
         (x,) = _f(rng, shape, dtype=dtype)
         if "non-contiguous" in label:
             x = _non_contiguous(x)
-        cases.append(Case(label, "single", ["convolution.im2col", [x, hh, ww]], ("cols",)))
+        cases.append(Case(label, "single", ["layers.conv.im2col", [x, hh, ww]], ("cols",)))
     return cases
 
 
-@check("convolution.col2im")
+@check("layers.conv.col2im")
 def _col2im(rng):
     cases = []
     for label, shape, hh, ww, dtype in (("overlapping 2×3 windows, tall image", (2, 3, 6, 4), 2, 3, np.float32),
                                         ("3×2 windows, wide image, float64", (1, 2, 5, 7), 3, 2, np.float64)):
         n, c, h, w = shape
         (cols,) = _f(rng, (c * hh * ww, n * (h - hh + 1) * (w - ww + 1)), dtype=dtype)
-        cases.append(Case(label, "single", ["convolution.col2im", [cols, list(shape), hh, ww]], ("x",)))
+        cases.append(Case(label, "single", ["layers.conv.col2im", [cols, list(shape), hh, ww]], ("x",)))
     return cases
 
 
-@check("blocks.residual_backward")
+@check("layers.composite.residual_backward")
 def _residual_backward(rng):
     cases = []
     for label, n, d, h, dtype in (("batch of 3, D=5, H=7", 3, 5, 7, np.float32),
                                   ("one example, H < D, float64", 1, 6, 4, np.float64)):
         x, w1, w2, dy = _f(rng, (n, d), (h, d), (d, h), (n, d), dtype=dtype)
-        c = Cache(label, "blocks.residual_forward", [x, w1, w2])
-        cases.append(Case(label, "multi", ["blocks.residual_backward", [dy, c]], ("dx", "dw1", "dw2")))
+        c = Cache(label, "layers.composite.residual_forward", [x, w1, w2])
+        cases.append(Case(label, "multi", ["layers.composite.residual_backward", [dy, c]], ("dx", "dw1", "dw2")))
     return cases

@@ -293,11 +293,11 @@ def r_finetune(num_classes):
     model = _tiny_net(torch)
     for p in model.parameters():
         p.requires_grad_(False)
-    return _head_and_flags(student("transfer.finetune")(model, num_classes))
+    return _head_and_flags(student("transfer.surgery.finetune")(model, num_classes))
 
 
 def r_freeze(num_classes):
-    return _head_and_flags(student("transfer.freeze")(_tiny_net(_torch()), num_classes))
+    return _head_and_flags(student("transfer.surgery.freeze")(_tiny_net(_torch()), num_classes))
 
 
 def r_visualize(images, labels):
@@ -311,7 +311,7 @@ def r_visualize(images, labels):
     loader = torch.utils.data.DataLoader(data, batch_size=2)
     torch.manual_seed(0)
     model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(images[0].size, 2))
-    fig = student("transfer.visualize_model")(model, loader, ["ants", "bees"], num_images=4)
+    fig = student("transfer.visualize.visualize_model")(model, loader, ["ants", "bees"], num_images=4)
     if not hasattr(fig, "axes"):
         raise Problem(50, f"expected a matplotlib Figure, got {type(fig).__name__}")
     titles = [str(ax.get_title()) for ax in fig.axes if ax.get_images()]
@@ -388,7 +388,7 @@ def r_train_model(X_train, y_train, X_val, y_val, X_test):
     model = torch.nn.Sequential(torch.nn.Linear(X_train.shape[1], 16), torch.nn.ReLU(), torch.nn.Linear(16, 2))
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     scheduler = _AscentInLastEpoch(optimizer, epochs=4)
-    out = student("transfer.train_model")(model, loaders, torch.nn.CrossEntropyLoss(), optimizer, scheduler,
+    out = student("transfer.training.train_model")(model, loaders, torch.nn.CrossEntropyLoss(), optimizer, scheduler,
                                           num_epochs=4, device="cpu", verbose=False)
     history_type = student("history.History")
     if not (isinstance(out, tuple) and len(out) == 2 and isinstance(out[1], history_type)):

@@ -1,63 +1,50 @@
-"""The seed autograder's result codes, as one enum."""
+"""The grader's result codes: one table (number, name, short meaning, the sentence every help
+text prints), as one enum.
+
+Everything else derives from it: ``python -m hwgrade --codes`` (text or ``--markdown``), the
+report's legend, results.json, the instructors' page (tested equal to :func:`codes_markdown`),
+and the student README and the book's README, which point at ``--codes`` instead of listing them.
+"""
 
 from enum import IntEnum
 
 
 class Code(IntEnum):
-    """What a check found. The numbers are the seed autograder's; lower is not better."""
+    """What a check found. The numbers are the seed autograder's (70 and up: what a separate,
+    limited process for the student's code adds); lower is not better. Each member carries
+    ``meaning`` (a few words) and ``explanation`` (the sentence of every table)."""
 
-    SUCCESS = 0
-    UNKNOWN = 1            # the grader itself could not run the check
-    EXCEPTION = 2          # the student's code raised
-    NOT_IMPLEMENTED = 40   # NotImplementedError: not written yet
-    WRONG_OUTPUT = 50      # uncategorized: wrong type, wrong fields, wrong structure
-    DTYPE = 51             # an output has the wrong dtype
-    SHAPE = 52             # an output has the wrong shape
-    VALUES = 53            # values differ beyond the tolerance (including bool/int mismatches)
-    OFF_BY_ONE = 54        # numeric values off by exactly 1.0
-    MUTATED = 55           # an input was modified in place
-    NOT_GOOD_ENOUGH = 60   # training did not reach its bar
-    DIVERGED = 61          # training diverged (NaN/inf or a loss that grew a hundredfold)
-    # Not the seed autograder's: what a separate, limited process for the student's code adds.
-    NOT_JUDGED = 70        # ran cleanly, but some values cannot be judged here (no recorded values)
-    TIME_LIMIT = 71        # ran past its wall-clock limit (or the grader's total budget was used up)
-    MEMORY = 72            # ran out of its memory limit
-    CRASHED = 73           # the process ended without answering (exit, crash) or answered garbage
+    def __new__(cls, value, meaning, explanation):
+        member = int.__new__(cls, value)
+        member._value_ = value
+        member.meaning, member.explanation = meaning, explanation
+        return member
 
-    @property
-    def meaning(self):
-        return _MEANING[self]
+    # The one table: a row per code, parallel on purpose (number, meaning, explanation).
+    SUCCESS = 0, "success", "success"
+    UNKNOWN = 1, "unknown failure", "unknown failure (the grader itself could not run the check)"
+    EXCEPTION = 2, "unhandled exception", ("your code raised an exception (its type, message, your file and "
+                                           "line, and a hint)")
+    NOT_IMPLEMENTED = 40, "not implemented", "not implemented yet (NotImplementedError)"
+    WRONG_OUTPUT = 50, "wrong output", "wrong output: wrong type or structure (a list for an array, None for a model)"
+    DTYPE = 51, "wrong dtype", "wrong dtype (float32 in gives float32 out, float64 in float64 out)"
+    SHAPE = 52, "wrong shape", "wrong shape"
+    VALUES = 53, "values differ", ("values differ beyond the tolerance (or are inf/nan, or overflowed where "
+                                   "nothing was recorded)")
+    OFF_BY_ONE = 54, "off by exactly 1.0", "values off by exactly 1.0"
+    MUTATED = 55, "input mutated", "an input was modified in place"
+    NOT_GOOD_ENOUGH = 60, "not good enough", "training did not reach its bar"
+    DIVERGED = 61, "diverged", "training diverged (NaN/inf, or a loss that grew a hundredfold)"
+    NOT_JUDGED = 70, "not judged here", ("no problem found, but some cases' values are not recorded here: the "
+                                         "autograder judges them")
+    TIME_LIMIT = 71, "time limit", "ran past its wall-clock limit"
+    MEMORY = 72, "memory limit", "ran out of its memory limit"
+    CRASHED = 73, "crashed", ("the process running your code ended without answering (exit, crash) or sent "
+                              "garbage")
 
 
-_MEANING = {
-    Code.SUCCESS: "success", Code.UNKNOWN: "unknown failure", Code.EXCEPTION: "unhandled exception",
-    Code.NOT_IMPLEMENTED: "not implemented", Code.WRONG_OUTPUT: "wrong output", Code.DTYPE: "wrong dtype",
-    Code.SHAPE: "wrong shape", Code.VALUES: "values differ", Code.OFF_BY_ONE: "off by exactly 1.0",
-    Code.MUTATED: "input mutated", Code.NOT_GOOD_ENOUGH: "not good enough", Code.DIVERGED: "diverged",
-    Code.NOT_JUDGED: "not judged here", Code.TIME_LIMIT: "time limit", Code.MEMORY: "memory limit",
-    Code.CRASHED: "crashed",
-}
-
-# A sentence per code, for every table and help text (the README, the student README, the
-# instructors' page and results.json all print this one).
-EXPLANATION = {
-    Code.SUCCESS: "success",
-    Code.UNKNOWN: "unknown failure (the grader itself could not run the check)",
-    Code.EXCEPTION: "your code raised an exception (its type, message, your file and line, and a hint)",
-    Code.NOT_IMPLEMENTED: "not implemented yet (NotImplementedError)",
-    Code.WRONG_OUTPUT: "wrong output: wrong type or structure (a list for an array, None for a model)",
-    Code.DTYPE: "wrong dtype (float32 in gives float32 out, float64 in float64 out)",
-    Code.SHAPE: "wrong shape",
-    Code.VALUES: "values differ beyond the tolerance (or are inf/nan, or overflowed where nothing was recorded)",
-    Code.OFF_BY_ONE: "values off by exactly 1.0",
-    Code.MUTATED: "an input was modified in place",
-    Code.NOT_GOOD_ENOUGH: "training did not reach its bar",
-    Code.DIVERGED: "training diverged (NaN/inf, or a loss that grew a hundredfold)",
-    Code.NOT_JUDGED: "no problem found, but some cases' values are not recorded here: the autograder judges them",
-    Code.TIME_LIMIT: "ran past its wall-clock limit",
-    Code.MEMORY: "ran out of its memory limit",
-    Code.CRASHED: "the process running your code ended without answering (exit, crash) or sent garbage",
-}
+# A sentence per code, for every table and help text.
+EXPLANATION = {c: c.explanation for c in Code}
 
 
 def codes_text():

@@ -331,7 +331,7 @@ _HINTS = [
 
 
 def describe_exception(error):
-    """'TypeError: message (at hwlib/layers.py:52 in fc_forward) — hint: ...' from a child's report
+    """'TypeError: message (at hwlib/layers/dense.py:52 in fc_forward) — hint: ...' from a child's report
     (exception class names, message, traceback frames inside the graded copy)."""
     kinds, message = error.get("kinds") or ["Exception"], error.get("message", "")
     text = f"{kinds[0]}: {message}"

@@ -6,21 +6,26 @@ cheap and never imports torch: the PyTorch code lives in its own modules.
 
 Modules, by chapter (each module's docstring says more):
 
-* numpy layers (chapters 1-4): ``layers`` (fully connected, ReLU, softmax loss), ``convolution``
-  (filt2d, conv2d, im2col, the convolutional layer), ``pooling``, ``naive`` (loop versions that
-  the tests compare with), ``blocks`` (softmax regression, the skip connection), ``gradcheck``
-  (numerical gradients), ``torch_autograd`` (PyTorch as a referee)
+* numpy layers (chapters 1-5), one module per family in ``layers``: ``layers.dense`` (fully
+  connected, ReLU, log-softmax, softmax loss), ``layers.conv`` (filt2d, conv2d, im2col, the
+  convolutional layer), ``layers.pool`` (max and average pooling), ``layers.recurrent`` (RNN, LSTM,
+  word embedding, temporal layers), ``layers.composite`` (softmax regression, the skip connection),
+  ``layers.naive`` (loop versions that the tests compare with); ``gradcheck`` (numerical
+  gradients), ``torch_autograd`` (PyTorch as a referee)
 * numpy training: ``models`` (SoftmaxClassifier, TwoLayerNet, ConvNet, CaptioningRNN), ``optim``
   (SGD, momentum, RMSProp, Adam), ``solver`` (Solver), ``augment``, ``metrics``
-* captioning (chapter 5): ``rnn_layers``, ``captioning_solver``, ``features`` (cached backbone
-  features, PCA), ``caption_eval`` (BLEU, baselines)
-* PyTorch (chapters 5-7): ``pretrained`` (TFLite MobileNetV2 as a torchvision model),
-  ``transfer`` (train_model, finetune, freeze), ``transformer`` (MaskedAttention, GPT),
-  ``trainer`` (AdamW with warm-up and cosine decay), ``arithmetic`` and ``text`` (the two
-  language-modelling datasets), ``device``
-* every chapter: ``data`` (registry, search order, verified downloads, loaders), ``history``
-  (the one training record), ``plotting``, ``results`` (numbers glued into the prose, full-scale
-  results), ``scale`` and ``settings`` (CI versus full scale)
+* captioning (chapter 5): ``vocabulary`` (the special tokens, encoding, decoding),
+  ``captioning_solver``, ``features`` (cached backbone features, PCA), ``caption_eval`` (BLEU,
+  baselines)
+* PyTorch (chapters 5-7): ``device`` (the device choice, eval mode for a block), ``pretrained``
+  (TFLite MobileNetV2 as a torchvision model, its transforms), ``transfer`` (one module per job:
+  ``surgery``, ``training``, ``head_features``, ``evaluate``, ``visualize``), ``transformer``
+  (MaskedAttention, GPT), ``trainer`` (AdamW with warm-up and cosine decay), ``arithmetic`` and
+  ``text`` (the two language-modelling datasets)
+* every chapter: ``data`` (registry, search order, verified downloads, every loader: ``mnist``,
+  ``cifar10``, ``flickr8k``, ``hymenoptera``), ``history`` (the one training record), ``plotting``,
+  ``results`` (numbers glued into the prose, full-scale results), ``scale`` and ``settings`` (CI
+  versus full scale)
 * the book's machinery: ``reproducible`` (pinned floating-point kernels), ``nbval_tolerance``
   (declared tolerances for nbval); the autograder is the separate package ``hwgrade``
 """

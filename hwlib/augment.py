@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from hwlib._checks import float_array, require_ndim
+from hwlib.layers._checks import float_array, require_ndim
 
 
 def flip_and_crop(x, rng, pad=2):

@@ -1,9 +1,11 @@
-"""One device choice for every PyTorch chapter: CUDA when available, else the CPU.
+"""Where and how a PyTorch model runs, for every PyTorch chapter: one device choice (CUDA when
+available, else the CPU), a model's own device, evaluation mode for a block, channels-last layout.
 
-Override with the environment variable ``HWLIB_DEVICE`` (e.g. ``cpu`` or ``cuda:1``) or by passing
-``device=`` to the functions that take one.
+Override the device with the environment variable ``HWLIB_DEVICE`` (e.g. ``cpu`` or ``cuda:1``) or by
+passing ``device=`` to the functions that take one (they resolve it with :func:`resolve_device`).
 """
 
+import contextlib
 import os
 
 
@@ -15,6 +17,30 @@ def default_device():
     if name:
         return torch.device(name)
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def resolve_device(device=None, model=None):
+    """The ``torch.device`` a function was asked to use: ``device`` when given, else the device of
+    ``model``'s parameters when a model is given, else :func:`default_device`."""
+    import torch
+
+    if device is not None:
+        return torch.device(device)
+    if model is not None:
+        return next(model.parameters()).device
+    return default_device()
+
+
+@contextlib.contextmanager
+def evaluating(model):
+    """Run the block with ``model`` in eval mode, then put back the mode it had (train or eval),
+    also when the block raises."""
+    was_training = model.training
+    model.eval()
+    try:
+        yield model
+    finally:
+        model.train(was_training)
 
 
 def channels_last(model):

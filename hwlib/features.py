@@ -51,8 +51,7 @@ def _compute(folder, names, image_size, batch_size, progress):
     import torch
     from PIL import Image, UnidentifiedImageError
 
-    from hwlib.pretrained import mobilenet_v2_imagenet
-    from hwlib.transfer import image_transforms
+    from hwlib.pretrained import image_transforms, mobilenet_v2_imagenet
 
     model = mobilenet_v2_imagenet()
     transform = image_transforms(image_size)["val"]

@@ -1,6 +1,6 @@
 """History: the one record every training loop in hwlib returns, and that ``plot_history`` draws.
 
-The numpy ``Solver`` and ``CaptioningSolver`` (chapters 3–5), ``hwlib.transfer.train_model``
+The numpy ``Solver`` and ``CaptioningSolver`` (chapters 3–5), ``hwlib.transfer.training.train_model``
 (chapter 6) and ``hwlib.trainer.run`` (chapter 7) all fill the same fields:
 
 * ``loss``, ``lr``: the training loss and the learning rate of every optimizer step;

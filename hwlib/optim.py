@@ -17,7 +17,7 @@ The formulas, for learning rate ``a``:
 
 import numpy as np
 
-from hwlib._checks import float_array, same_dtype, same_shape
+from hwlib.layers._checks import float_array, same_dtype, same_shape
 
 __all__ = ["sgd", "sgd_momentum", "rmsprop", "adam", "UPDATE_RULES", "get_update_rule"]
 

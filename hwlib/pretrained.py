@@ -7,8 +7,9 @@
 * biases: int32 with scale ``input_scale · weight_scale`` (stored with the tensor);
 * batch norm is already folded into the convolutions, so each BatchNorm2d is set to the identity
   plus the folded bias (mean 0, variance 1 − eps, weight 1). These are not real activation
-  statistics, so the layers are marked ``fixed_statistics`` and ``hwlib.transfer.train_model`` never
-  lets them normalize by batch statistics (that would zero out most features);
+  statistics, so the layers are marked ``fixed_statistics`` and
+  ``hwlib.transfer.training.train_model`` never lets them normalize by batch statistics (that would
+  zero out most features);
 * TensorFlow's "SAME" padding is asymmetric for stride 2 (the extra row/column goes at the bottom
   and right), so the stride-2 convolutions are replaced by :class:`Conv2dSame`, which pads that way;
 * input: the TFLite input is uint8 with scale 1/128 and zero point 128, i.e. ``(p − 128)/128`` for
@@ -18,7 +19,7 @@
   (:func:`imagenet_labels`).
 
 Activations are not re-quantized, so the float model is a slightly more precise version of the
-quantized one; ``tests/test_transfer.py`` compares both. The converted state dict is cached in the
+quantized one; ``tests/test_pretrained.py`` compares both. The converted state dict is cached in the
 data cache, so conversion runs once.
 
 ``resnet18_imagenet()`` returns torchvision's ResNet-18 with its ImageNet weights when the weight file
@@ -32,7 +33,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from hwlib.data import data_file, locate
-from hwlib.data.store import cache_dir, matching_hash, written_atomically
+from hwlib.data.store import cache_dir, checksum_key, written_atomically
 from hwlib.device import channels_last
 
 MOBILENET_MEAN = (128 / 255,) * 3
@@ -54,6 +55,20 @@ class Conv2dSame(nn.Conv2d):
             total = max((-(-size // s) - 1) * s + (k - 1) * d + 1 - size, 0)
             pads += [total // 2, total - total // 2]     # (left, right) then (top, bottom)
         return F.conv2d(F.pad(x, pads), self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
+
+
+def image_transforms(image_size=224, mean=MOBILENET_MEAN, std=MOBILENET_STD):
+    """The backbone's input transforms (the PyTorch tutorial's): {'train': random crops and flips,
+    'val': resize and centre crop}, each normalized with ``mean`` and ``std`` (chapters 5 and 6)."""
+    from torchvision import transforms
+
+    normalize = transforms.Normalize(mean, std)
+    return {
+        "train": transforms.Compose([transforms.RandomResizedCrop(image_size), transforms.RandomHorizontalFlip(),
+                                     transforms.ToTensor(), normalize]),
+        "val": transforms.Compose([transforms.Resize(round(image_size * 256 / 224)), transforms.CenterCrop(image_size),
+                                   transforms.ToTensor(), normalize]),
+    }
 
 
 def imagenet_labels():
@@ -163,7 +178,7 @@ def mobilenet_v2_imagenet(num_classes=None):
     MOBILENET_MEAN / MOBILENET_STD (224×224 is the training size; other sizes work).
     """
     path = locate(data_file(_TFLITE))
-    key = matching_hash(path, data_file(_TFLITE)).split(":")[1][:16]
+    key = checksum_key(path, data_file(_TFLITE))
     cached = cache_dir() / "pretrained" / f"mobilenet_v2_1.0_224_quant-{key}.pt"
     state = None
     if cached.is_file():
@@ -181,7 +196,7 @@ def mobilenet_v2_imagenet(num_classes=None):
         if isinstance(module, nn.BatchNorm2d):
             # These layers hold folded constants, not statistics of real activations: normalizing
             # by batch statistics in training mode would wipe out the pretrained features, so
-            # hwlib.transfer.train_model keeps them in eval mode (their scale and shift still train).
+            # hwlib.transfer.training.train_model keeps them in eval mode (their scale and shift still train).
             module.fixed_statistics = True
     if num_classes is not None:
         model.classifier[1] = nn.Linear(model.classifier[1].in_features, num_classes)

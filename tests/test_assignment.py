@@ -56,7 +56,7 @@ def test_regions_are_balanced_and_inside_functions():
 
 # Lines of solutions that the build may contain elsewhere: calls of shipped APIs, not solutions.
 GENERIC_LINES = {
-    "loss, dscores = layers.softmax_loss(scores, y)",       # chapter 1 shows how to call the layer
+    "loss, dscores = dense.softmax_loss(scores, y)",        # chapter 1 shows how to call the layer
     "history.log_checkpoint(time.perf_counter() - start, **metrics)",   # the History API (Solver)
     "return history", "scheduler.step()", "ax.imshow(pixels)", "_fixed_batchnorm_to_eval(model)",
 }
@@ -108,7 +108,7 @@ def _qualified(tree, function):
 
 def test_no_other_module_implements_a_graded_function(dist):
     """Every function in the build that is named after a graded one (or is a loop version of one,
-    as in hwlib.naive) raises NotImplementedError, itself or through a stripped function it calls
+    as in hwlib.layers.naive) raises NotImplementedError, itself or through a stripped function it calls
     (rnn_backward through the shared backward loop)."""
     graded = {name.split(" ")[0].split(".")[-1] for name in CHECKS} - {"loss", "forward", "sample", "run", "train"}
     graded |= {"im2col", "col2im", "fused_attention"}

@@ -66,7 +66,7 @@ def test_the_zip_holds_no_solution(zip_path):
                 lines = {line.strip() for line in zf.read(name).decode("utf-8").split("\n")}
                 leaked = sorted(solution_lines & lines)
                 assert not leaked, f"{name} has solution lines: {leaked[:3]}"
-        starter = zf.read(f"{autograder.grader_paths().STARTER_NAME}/hwlib/layers.py").decode()
+        starter = zf.read(f"{autograder.grader_paths().STARTER_NAME}/hwlib/layers/dense.py").decode()
     assert "raise NotImplementedError" in starter and builder.BEGIN not in starter
 
 

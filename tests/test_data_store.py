@@ -150,3 +150,16 @@ def test_registry_matches_the_mirror_manifest():
     registered = {f.path: f.hashes for ds in DATASETS.values() for f in ds.files}
     for path, sha in manifest.items():
         assert f"sha256:{sha}" in registered[path], path
+
+
+def test_the_project_data_folder_is_found_from_the_working_directory_upwards(tmp_path, monkeypatch):
+    """hwlib knows no repository path: data/ is the first one above the working directory."""
+    from hwlib.data.store import project_data_dir, search_roots
+
+    (tmp_path / "checkout" / "data").mkdir(parents=True)
+    (tmp_path / "checkout" / "book").mkdir()
+    monkeypatch.chdir(tmp_path / "checkout" / "book")
+    assert project_data_dir() == (tmp_path / "checkout" / "data").resolve()
+    monkeypatch.delenv("HWLIB_DATA_DIR", raising=False)
+    assert ("project data/", (tmp_path / "checkout" / "data").resolve()) in search_roots()
+    assert project_data_dir(tmp_path) is None or project_data_dir(tmp_path) != tmp_path / "checkout" / "data"

@@ -36,3 +36,13 @@ def test_pca_keeps_the_directions_of_largest_variance():
     assert abs(components[0, 0]) > 0.99                                   # the variance-25 axis first
     with pytest.raises(ValueError, match="dim"):
         fit_pca(data, 6)
+
+
+def test_chapter_5s_features_do_not_import_chapter_6s_transfer_learning():
+    import subprocess
+    import sys
+
+    code = ("import sys, hwlib.features, hwlib.pretrained; "
+            "print(any(m.startswith(('hwlib.transfer', 'hwlib.data.hymenoptera')) for m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from hwlib import layers
+from hwlib.layers import dense
 from hwlib.gradcheck import (
     compare_gradients,
     eval_numerical_gradient,
@@ -41,7 +41,7 @@ def test_rel_error_and_compare_gradients_catch_a_wrong_gradient(capsys):
 
 def test_layer_gradient_errors_flags_a_wrong_backward():
     x = np.random.default_rng(1).standard_normal((3, 4))
-    wrong = layer_gradient_errors(layers.relu_forward, lambda d, c: d, {"x": x})   # forgets the mask
+    wrong = layer_gradient_errors(dense.relu_forward, lambda d, c: d, {"x": x})   # forgets the mask
     assert wrong["x"] > 1e-3
 
 

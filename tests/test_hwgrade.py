@@ -70,8 +70,8 @@ class Mutant:
 CORPUS = {
     # -- the mistakes that public student solutions got past the old grader --
     "conv_backward works only for a square output": Mutant(
-        "convolution.py", function="conv_backward", check="convolution.conv_backward", code=Code.EXCEPTION,
-        says=("IndexError", "hwlib/convolution.py:", "in conv_backward", "hint: an index is out of range"),
+        "layers/conv.py", function="conv_backward", check="layers.conv.conv_backward", code=Code.EXCEPTION,
+        says=("IndexError", "hwlib/layers/conv.py:", "in conv_backward", "hint: an index is out of range"),
         new="""
             ho = dout.shape[2]
             dx, dw = np.zeros_like(x), np.zeros_like(w)
@@ -82,7 +82,7 @@ CORPUS = {
             return dx, dw
         """),
     "conv_forward with C-order strides (as_strided)": Mutant(
-        "convolution.py", function="conv_forward", check="convolution.conv_forward", code=Code.VALUES,
+        "layers/conv.py", function="conv_forward", check="layers.conv.conv_forward", code=Code.VALUES,
         says=("non-contiguous input: out",), not_says=("rectangular",),
         new="""
             n, c, h, wd = x.shape
@@ -93,7 +93,7 @@ CORPUS = {
             return np.einsum("ncijpq,fcpq->nfij", windows, w), (x, w, None)
         """),
     "softmax_loss without the max shift": Mutant(
-        "layers.py", function="softmax_loss", check="layers.softmax_loss", code=Code.VALUES,
+        "layers/dense.py", function="softmax_loss", check="layers.dense.softmax_loss", code=Code.VALUES,
         says=("size ~1000", "inf or nan"), not_says=("size ~3",),
         new="""
             probs = np.exp(scores) / np.exp(scores).sum(axis=1, keepdims=True)
@@ -104,8 +104,11 @@ CORPUS = {
             return scores.dtype.type(loss), dscores / n
         """),
     "temporal_softmax_loss without the max shift": Mutant(
-        "rnn_layers.py", old="shifted = flat - flat.max(axis=1, keepdims=True)", new="shifted = flat",
-        check="rnn_layers.temporal_softmax_loss", code=Code.VALUES, says=("size ~1000", "inf or nan")),
+        "layers/dense.py", old="shifted = scores - scores.max(axis=-1, keepdims=True)", new="shifted = scores",
+        check="layers.recurrent.temporal_softmax_loss", code=Code.VALUES, says=("size ~1000", "inf or nan")),
+    "log_softmax without the max shift": Mutant(
+        "layers/dense.py", old="shifted = scores - scores.max(axis=-1, keepdims=True)", new="shifted = scores",
+        check="layers.dense.log_softmax", code=Code.VALUES, says=("size ~1000", "inf or nan")),
     "sample keeps writing after <END>": Mutant(
         "models/captioning.py", old="captions[:, t] = np.where(finished, self._null, word)",
         new="captions[:, t] = word", check="models.CaptioningRNN.sample", code=Code.VALUES,
@@ -122,24 +125,24 @@ CORPUS = {
         "trainer.py", old="torch.manual_seed(config.seed)\n    generator = torch.Generator().manual_seed(config.seed)",
         new="generator = torch.Generator()", check="trainer.run", code=Code.VALUES, says=("seed",)),
     "freeze leaves the backbone trainable (bool flags)": Mutant(
-        "transfer.py", function="freeze", new="return replace_head(model, num_classes, seed)",
-        check="transfer.freeze", code=Code.VALUES, says=("requires_grad", "booleans"), not_says=("off by",)),
+        "transfer/surgery.py", function="freeze", new="return replace_head(model, num_classes, seed)",
+        check="transfer.surgery.freeze", code=Code.VALUES, says=("requires_grad", "booleans"), not_says=("off by",)),
     "max_pool_forward with the wrong dtype and scrambled values": Mutant(
-        "pooling.py", old="return out, (x.shape, x.dtype, arg, (ph, pw, s))",
+        "layers/pool.py", old="return out, (x.shape, x.dtype, arg, (ph, pw, s))",
         new="return out[..., ::-1].astype(np.float64), (x.shape, x.dtype, arg, (ph, pw, s))",
-        check="pooling.max_pool_forward", code=Code.DTYPE, says=("dtype float64", "values differ")),
+        check="layers.pool.max_pool_forward", code=Code.DTYPE, says=("dtype float64", "values differ")),
     "an input check raises inside the student's code": Mutant(
-        "layers.py", old="return flat @ w + b, (x, w)",
+        "layers/dense.py", old="return flat @ w + b, (x, w)",
         new="same_dtype(x=flat.astype(np.float16), w=w)\n    return flat @ w + b, (x, w)",
-        check="layers.fc_forward", code=Code.EXCEPTION,
-        says=("TypeError", "hwlib/layers.py:", "in fc_forward", "hint: keep the input's dtype"),
+        check="layers.dense.fc_forward", code=Code.EXCEPTION,
+        says=("TypeError", "hwlib/layers/dense.py:", "in fc_forward", "hint: keep the input's dtype"),
         not_says=("_checks.py",)),
     "a misspelt parameter name": Mutant(
-        "models/classifiers.py", old='h, fc1 = layers.fc_forward(X, p["W1"], p["b1"])',
-        new='h, fc1 = layers.fc_forward(X, p["W1"], p["b_1"])', check="models.TwoLayerNet.loss",
+        "models/classifiers.py", old='h, fc1 = dense.fc_forward(X, p["W1"], p["b1"])',
+        new='h, fc1 = dense.fc_forward(X, p["W1"], p["b_1"])', check="models.TwoLayerNet.loss",
         code=Code.EXCEPTION, says=("KeyError", "in loss", "hint: a dictionary key is missing")),
     "finetune without `return model`": Mutant(
-        "transfer.py", function="finetune", check="transfer.finetune", code=Code.WRONG_OUTPUT,
+        "transfer/surgery.py", function="finetune", check="transfer.surgery.finetune", code=Code.WRONG_OUTPUT,
         says=("return model",), new="""
             model = replace_head(model, num_classes, seed)
             for p in model.parameters():
@@ -147,51 +150,51 @@ CORPUS = {
         """),
     # -- classic mistakes, one per graded function or so --
     "fc_forward at float32 precision for float64 input": Mutant(
-        "layers.py", old="return flat @ w + b, (x, w)",
+        "layers/dense.py", old="return flat @ w + b, (x, w)",
         new="return (flat.astype(np.float32) @ w.astype(np.float32) + b).astype(x.dtype), (x, w)",
-        check="layers.fc_forward", code=Code.VALUES, says=("float64 to float64 precision",)),
+        check="layers.dense.fc_forward", code=Code.VALUES, says=("float64 to float64 precision",)),
     "fc_forward output transposed": Mutant(
-        "layers.py", old="return flat @ w + b, (x, w)", new="return (flat @ w + b).T, (x, w)",
-        check="layers.fc_forward", code=Code.SHAPE, says=("shape",)),
+        "layers/dense.py", old="return flat @ w + b, (x, w)", new="return (flat @ w + b).T, (x, w)",
+        check="layers.dense.fc_forward", code=Code.SHAPE, says=("shape",)),
     "fc_backward averages db": Mutant(
-        "layers.py", old="flat.T @ dout, dout.sum(axis=0)", new="flat.T @ dout, dout.mean(axis=0)",
-        check="layers.fc_backward", code=Code.VALUES, says=(": db: ",), not_says=(": dx: ", ": dw: ")),
+        "layers/dense.py", old="flat.T @ dout, dout.sum(axis=0)", new="flat.T @ dout, dout.mean(axis=0)",
+        check="layers.dense.fc_backward", code=Code.VALUES, says=(": db: ",), not_says=(": dx: ", ": dw: ")),
     "relu_forward off by one": Mutant(
-        "layers.py", old="return np.maximum(x, 0), x", new="return np.maximum(x, 0) + 1, x",
-        check="layers.relu_forward", code=Code.OFF_BY_ONE, says=("off by exactly 1.0",)),
+        "layers/dense.py", old="return np.maximum(x, 0), x", new="return np.maximum(x, 0) + 1, x",
+        check="layers.dense.relu_forward", code=Code.OFF_BY_ONE, says=("off by exactly 1.0",)),
     "relu_forward works in place": Mutant(
-        "layers.py", old="return np.maximum(x, 0), x", new="np.maximum(x, 0, out=x)\n    return x, x",
-        check="layers.relu_forward", code=Code.MUTATED, says=("modified in place",)),
+        "layers/dense.py", old="return np.maximum(x, 0), x", new="np.maximum(x, 0, out=x)\n    return x, x",
+        check="layers.dense.relu_forward", code=Code.MUTATED, says=("modified in place",)),
     "relu_backward lets the gradient through at x == 0": Mutant(
-        "layers.py", old="np.where(x > 0, dout,", new="np.where(x >= 0, dout,",
-        check="layers.relu_backward", code=Code.VALUES, says=("with exact zeros",)),
+        "layers/dense.py", old="np.where(x > 0, dout,", new="np.where(x >= 0, dout,",
+        check="layers.dense.relu_backward", code=Code.VALUES, says=("with exact zeros",)),
     "filt2d flips the kernel": Mutant(
-        "convolution.py", old="return np.tensordot(windows, b, axes=([2, 3], [0, 1]))",
+        "layers/conv.py", old="return np.tensordot(windows, b, axes=([2, 3], [0, 1]))",
         new="return np.tensordot(windows, b[::-1, ::-1], axes=([2, 3], [0, 1]))",
-        check="convolution.filt2d", code=Code.VALUES),
+        check="layers.conv.filt2d", code=Code.VALUES),
     "conv2d_full pads columns as if the kernel were square": Mutant(
-        "convolution.py", old="padded = np.pad(a, ((k - 1, k - 1), (l - 1, l - 1)))",
+        "layers/conv.py", old="padded = np.pad(a, ((k - 1, k - 1), (l - 1, l - 1)))",
         new="padded = np.pad(a, ((k - 1, k - 1), (k - 1, k - 1)))",
-        check="convolution.conv2d_full", code=Code.SHAPE, says=("rectangular a and kernel",)),
+        check="layers.conv.conv2d_full", code=Code.SHAPE, says=("rectangular a and kernel",)),
     "conv1d_matrix without the padding": Mutant(
-        "convolution.py", old="offset = np.arange(n)[None, :] + pad - np.arange(rows)[:, None]",
+        "layers/conv.py", old="offset = np.arange(n)[None, :] + pad - np.arange(rows)[:, None]",
         new="offset = np.arange(n)[None, :] - np.arange(rows)[:, None]",
-        check="convolution.conv1d_matrix", code=Code.VALUES, says=("padding 1",), not_says=("no padding",)),
+        check="layers.conv.conv1d_matrix", code=Code.VALUES, says=("padding 1",), not_says=("no padding",)),
     "conv_forward returns float64 for float32 input": Mutant(
-        "convolution.py", old="return np.ascontiguousarray(out.transpose(1, 0, 2, 3)), (x, w, cols)",
+        "layers/conv.py", old="return np.ascontiguousarray(out.transpose(1, 0, 2, 3)), (x, w, cols)",
         new="return np.ascontiguousarray(out.transpose(1, 0, 2, 3)).astype(np.float64), (x, w, cols)",
-        check="convolution.conv_forward", code=Code.DTYPE, says=("dtype float64, expected float32",)),
+        check="layers.conv.conv_forward", code=Code.DTYPE, says=("dtype float64, expected float32",)),
     "conv_forward takes the output's height for its width": Mutant(
-        "convolution.py", old=".reshape(f, n, h - hh + 1, wd - ww + 1)", new=".reshape(f, n, wd - ww + 1, h - hh + 1)",
-        check="convolution.conv_forward", code=Code.SHAPE, says=("tall 6×5 output", "wide 5×7 output"),
+        "layers/conv.py", old=".reshape(f, n, h - hh + 1, wd - ww + 1)", new=".reshape(f, n, wd - ww + 1, h - hh + 1)",
+        check="layers.conv.conv_forward", code=Code.SHAPE, says=("tall 6×5 output", "wide 5×7 output"),
         not_says=("one channel",)),
     "conv_backward reshapes dw in the wrong order": Mutant(
-        "convolution.py", old="dw = (dout_rows @ cols.T).reshape(w.shape)",
+        "layers/conv.py", old="dw = (dout_rows @ cols.T).reshape(w.shape)",
         new="dw = (dout_rows @ cols.T).reshape(f, w.shape[1], ww, hh).transpose(0, 1, 3, 2)",
-        check="convolution.conv_backward", code=Code.VALUES, says=(": dw",), not_says=(": dx",)),
+        check="layers.conv.conv_backward", code=Code.VALUES, says=(": dw",), not_says=(": dx",)),
     "max_pool_backward writes where overlapping windows must add": Mutant(
-        "pooling.py", old="overlapping = s < ph or s < pw", new="overlapping = False",
-        check="pooling.max_pool_backward", code=Code.VALUES, says=("overlapping",), not_says=("2×2",)),
+        "layers/pool.py", old="overlapping = s < ph or s < pw", new="overlapping = False",
+        check="layers.pool.max_pool_backward", code=Code.VALUES, says=("overlapping",), not_says=("2×2",)),
     "adam without bias correction": Mutant(
         "optim.py", old="m_hat, v_hat = m / (1 - b1 ** t), v / (1 - b2 ** t)", new="m_hat, v_hat = m, v",
         check="optim.adam", code=Code.VALUES),
@@ -203,25 +206,25 @@ CORPUS = {
         "models/classifiers.py", old='return self._add_l2(loss, grads, ("W1", "W2", "W3"))',
         new="return loss, grads", check="models.ConvNet.loss", code=Code.VALUES),
     "rnn_backward forgets the gradient from the next step": Mutant(
-        "rnn_layers.py", old="step_backward(dh[:, t] + dnext_h, caches[t], None)",
-        new="step_backward(dh[:, t], caches[t], None)", check="rnn_layers.rnn_backward", code=Code.VALUES),
+        "layers/recurrent.py", old="step_backward(dh[:, t] + dnext_h, caches[t], None)",
+        new="step_backward(dh[:, t], caches[t], None)", check="layers.recurrent.rnn_backward", code=Code.VALUES),
     "lstm_step_backward passes only dnext_c to the previous cell": Mutant(
-        "rnn_layers.py", old="dc * f, x.T @ da", new="dnext_c * f, x.T @ da",
-        check="rnn_layers.lstm_step_backward", code=Code.VALUES, says=("dprev_c",)),
+        "layers/recurrent.py", old="dc * f, x.T @ da", new="dnext_c * f, x.T @ da",
+        check="layers.recurrent.lstm_step_backward", code=Code.VALUES, says=("dprev_c",)),
     "word_embedding_backward assigns instead of adding": Mutant(
-        "rnn_layers.py", old="np.add.at(dW, x, dout)", new="dW[x] += dout",
-        check="rnn_layers.word_embedding_backward", code=Code.VALUES, says=("repeated",)),
+        "layers/recurrent.py", old="np.add.at(dW, x, dout)", new="dW[x] += dout",
+        check="layers.recurrent.word_embedding_backward", code=Code.VALUES, says=("repeated",)),
     "temporal_fc_forward returns a list": Mutant(
-        "rnn_layers.py", old="return x @ w + b, (x, w)", new="return (x @ w + b).tolist(), (x, w)",
-        check="rnn_layers.temporal_fc_forward", code=Code.WRONG_OUTPUT, says=("expected a numpy array",)),
+        "layers/recurrent.py", old="return x @ w + b, (x, w)", new="return (x @ w + b).tolist(), (x, w)",
+        check="layers.recurrent.temporal_fc_forward", code=Code.WRONG_OUTPUT, says=("expected a numpy array",)),
     "temporal_softmax_loss scores the padding": Mutant(
-        "rnn_layers.py", old="keep = x.reshape(n * t, v), y.reshape(-1), mask.reshape(-1)",
+        "layers/recurrent.py", old="keep = x.reshape(n * t, v), y.reshape(-1), mask.reshape(-1)",
         new="keep = x.reshape(n * t, v), y.reshape(-1), np.ones(n * t, dtype=bool)",
-        check="rnn_layers.temporal_softmax_loss", code=Code.VALUES, says=("some steps padded",)),
+        check="layers.recurrent.temporal_softmax_loss", code=Code.VALUES, says=("some steps padded",)),
     "temporal_softmax_loss averages over the kept steps": Mutant(
-        "rnn_layers.py", old="loss = -(log_probs[rows, y_flat] * keep).sum() / n",
+        "layers/recurrent.py", old="loss = -(log_probs[rows, y_flat] * keep).sum() / n",
         new="loss = -(log_probs[rows, y_flat] * keep).sum() / keep.sum()",
-        check="rnn_layers.temporal_softmax_loss", code=Code.VALUES, says=(": loss",), not_says=(": dx",)),
+        check="layers.recurrent.temporal_softmax_loss", code=Code.VALUES, says=(": loss",), not_says=(": dx",)),
     "CaptioningRNN.loss scores the <NULL> padding": Mutant(
         "models/captioning.py", old="mask = captions_out != self._null",
         new="mask = np.ones(captions_out.shape, dtype=bool)", check="models.CaptioningRNN.loss",
@@ -236,12 +239,12 @@ CORPUS = {
         "transformer.py", old="return self.out_dropout(self.proj(y))", new="return self.out_dropout(self.proj(y)).float()",
         check="transformer.MaskedAttention.forward", code=Code.DTYPE, says=("torch.float64 input",)),
     "visualize_model swaps predicted and true": Mutant(
-        "transfer.py", old='f"predicted: {class_names[pred]}\\ntrue: {class_names[true]}"',
+        "transfer/visualize.py", old='f"predicted: {class_names[pred]}\\ntrue: {class_names[true]}"',
         new='f"predicted: {class_names[true]}\\ntrue: {class_names[pred]}"',
-        check="transfer.visualize_model", code=Code.VALUES, says=("titles",)),
+        check="transfer.visualize.visualize_model", code=Code.VALUES, says=("titles",)),
     "train_model returns the last epoch, not the best": Mutant(
-        "transfer.py", old="    model.load_state_dict(best_state)\n", new="",
-        check="transfer.train_model", code=Code.VALUES, says=("restore the best weights",)),
+        "transfer/training.py", old="    model.load_state_dict(best_state)\n", new="",
+        check="transfer.training.train_model", code=Code.VALUES, says=("restore the best weights",)),
     "an update rule that diverges": Mutant(
         "optim.py", old='return (w + config["velocity"]).astype(w.dtype, copy=False), config',
         new='return (w + 1e30 * config["velocity"]).astype(w.dtype, copy=False), config',
@@ -316,17 +319,17 @@ def test_a_wrong_implementation_gets_exactly_its_code(name, tmp_path, sandbox, s
 
 def test_exception_messages_point_at_the_student_and_hint():
     error = {"kinds": ["AttributeError", "Exception"], "message": "'NoneType' object has no attribute 'classifier'",
-             "frames": [["hwlib/_checks.py", 3, "float_array"], ["hwlib/transfer.py", 52, "finetune"],
-                        ["hwlib/_checks.py", 9, "same_dtype"]]}
+             "frames": [["hwlib/layers/_checks.py", 3, "float_array"], ["hwlib/transfer/surgery.py", 52, "finetune"],
+                        ["hwlib/layers/_checks.py", 9, "same_dtype"]]}
     text = describe_exception(error)
     assert text.startswith("AttributeError: 'NoneType' object has no attribute 'classifier'")
-    assert "(at hwlib/transfer.py:52 in finetune)" in text and "ends with `return`" in text
+    assert "(at hwlib/transfer/surgery.py:52 in finetune)" in text and "ends with `return`" in text
 
 
 def test_a_reference_run_names_the_points_and_codes(tmp_path):
     """--gradescope writes results.json with the spec's fields; points from the homework's table."""
     out = tmp_path / "results.json"
-    grade(only=["convolution.conv_forward", "convolution.conv_backward", "models.ConvNet.loss",
+    grade(only=["layers.conv.conv_forward", "layers.conv.conv_backward", "models.ConvNet.loss",
                 "transformer.MaskedAttention.forward"], extra=("--gradescope", str(out)))
     results = json.loads(out.read_text())
     assert set(results) >= {"score", "execution_time", "output", "visibility", "tests"}
@@ -335,7 +338,7 @@ def test_a_reference_run_names_the_points_and_codes(tmp_path):
         assert set(test) == {"name", "score", "max_score", "output", "visibility"}
         assert isinstance(test["score"], (int, float)) and test["score"] <= test["max_score"]
     names = {t["name"] for t in results["tests"]}
-    assert "convolution.conv_forward (W2024 Q1(a) conv_forward, conv_backward)" in names
+    assert "layers.conv.conv_forward (W2024 Q1(a) conv_forward, conv_backward)" in names
     assert any("graded by hand" in t["output"] and t["max_score"] == 0 for t in results["tests"])
     assert "70  no problem found" in results["output"]
 
@@ -345,15 +348,15 @@ def test_without_a_recording_values_are_not_judged_but_everything_else_is(tmp_pa
     caught by its overflow and its infinities when the recording holds only shapes and dtypes."""
     empty = tmp_path / "empty.pkl"
     Store().save(empty)
-    results = grade(only=["layers.fc_forward"], expected=empty)
-    assert results["layers.fc_forward"][0] == Code.NOT_JUDGED
+    results = grade(only=["layers.dense.fc_forward"], expected=empty)
+    assert results["layers.dense.fc_forward"][0] == Code.NOT_JUDGED
     public = tmp_path / "public.pkl"
     Store.load(EXPECTED).public().save(public)
     shutil.copytree(ROOT / "hwlib", tmp_path / "hwlib", ignore=shutil.ignore_patterns("__pycache__"))
     apply(CORPUS["softmax_loss without the max shift"], tmp_path)
-    code, message = grade(tmp_path, only=["layers.softmax_loss"], expected=public)["layers.softmax_loss"]
+    code, message = grade(tmp_path, only=["layers.dense.softmax_loss"], expected=public)["layers.dense.softmax_loss"]
     assert code == Code.VALUES and "size ~1000" in message and "overflow" in message, message
-    code, message = grade(only=["layers.softmax_loss"], expected=public)["layers.softmax_loss"]
+    code, message = grade(only=["layers.dense.softmax_loss"], expected=public)["layers.dense.softmax_loss"]
     assert code == Code.NOT_JUDGED and "2 of 3 case(s)" in message
 
 

@@ -50,7 +50,7 @@ def test_flat_module_files_under_the_homeworks_names(root):
         shutil.copy(ROOT / "hwlib" / rel, root / "submission" / aliases.get(rel, rel.split("/")[-1]))
     results = run(root)
     assert results["score"] == FULL, results["output"]
-    assert "cnn_layers.py as hwlib/convolution.py" in results["output"]
+    assert "cnn_layers.py as hwlib/layers/conv.py" in results["output"]
 
 
 def test_a_zip_of_the_whole_folder_nested_three_deep(root):
@@ -64,27 +64,27 @@ def test_a_zip_of_the_whole_folder_nested_three_deep(root):
 
 
 def test_only_some_files_of_hwlib_and_an_init_that_raises(root):
-    """Only convolution.py edited (the rest is the starter's) and a broken __init__.py: the
+    """Only layers/conv.py edited (the rest is the starter's) and a broken __init__.py: the
     convolution checks pass and nothing else is lost to the __init__."""
-    (root / "submission" / "hwlib").mkdir()
-    shutil.copy(ROOT / "hwlib" / "convolution.py", root / "submission" / "hwlib" / "convolution.py")
+    (root / "submission" / "hwlib" / "layers").mkdir(parents=True)
+    shutil.copy(ROOT / "hwlib" / "layers" / "conv.py", root / "submission" / "hwlib" / "layers" / "conv.py")
     (root / "submission" / "hwlib" / "__init__.py").write_text("raise RuntimeError('broken init')\n")
     results = run(root)
     got = codes(results)
-    assert results["score"] == 14 and got["convolution.conv_forward"] == got["convolution.conv_backward"] == 0
+    assert results["score"] == 14 and got["layers.conv.conv_forward"] == got["layers.conv.conv_backward"] == 0
     assert got["models.ConvNet.loss"] == 40 and "__init__.py is the starter's" in results["output"]
 
 
 def test_a_module_that_raises_at_import_costs_only_what_imports_it(root):
-    """rnn_layers.py raises at import: what imports it fails with the message, the rest passes."""
+    """layers/recurrent.py raises at import: what imports it fails with the message, the rest passes."""
     shutil.copytree(ROOT / "hwlib", root / "submission" / "hwlib")
-    path = root / "submission" / "hwlib" / "rnn_layers.py"
+    path = root / "submission" / "hwlib" / "layers" / "recurrent.py"
     path.write_text(path.read_text() + "\nraise ValueError('oops at import')\n")
     results = run(root)
     got = codes(results)
     lost = {n for n, c in got.items() if c}
-    # hwlib.models imports the captioning model, which imports rnn_layers: every model goes too
-    assert lost == {n for n in CHECKS if n.startswith(("rnn_layers.", "models.", "solver.train"))}, lost
+    # hwlib.models imports the captioning model, which imports the recurrent layers: every model goes too
+    assert lost == {n for n in CHECKS if n.startswith(("layers.recurrent.", "models.", "solver.train"))}, lost
     assert results["score"] == FULL - 8 - 16 - 14
     assert "oops at import" in next(t["output"] for t in results["tests"] if "temporal_fc_forward" in t["name"])
 

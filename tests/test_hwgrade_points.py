@@ -17,10 +17,10 @@ def test_parts_add_up_to_the_homeworks_totals():
 
 def test_the_homeworks_own_points_where_it_states_them():
     w2024 = check_points("W2024")
-    assert w2024["convolution.conv_forward"][0] + w2024["convolution.conv_backward"][0] == 14
+    assert w2024["layers.conv.conv_forward"][0] + w2024["layers.conv.conv_backward"][0] == 14
     assert w2024["models.ConvNet.loss"][0] == 14 and w2024["transformer.MaskedAttention.forward"][0] == 5
     # Q3(a) and Q4(b) are graded by hand / from the write-up in W2024: no autograder points
-    assert "transfer.train_model" not in w2024 and "trainer.run" not in w2024
+    assert "transfer.training.train_model" not in w2024 and "trainer.run" not in w2024
     w2022 = check_points("W2022")
     for question in ("Q1", "Q2", "Q3", "Q4", "Q5"):
         assert sum(p for part, p, _, _ in PARTS["W2022"] if part.startswith(question)) == 20

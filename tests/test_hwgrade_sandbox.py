@@ -26,7 +26,7 @@ READ_RECORDING = """
     import pickle
     with open({recording!r}, "rb") as f:          # the full recording, at its real path
         data = pickle.load(f)
-    return [v for v in data["convolution.filt2d"]["outputs"].values() if v[0].shape == (a.shape[0] - b.shape[0] + 1,
+    return [v for v in data["layers.conv.filt2d"]["outputs"].values() if v[0].shape == (a.shape[0] - b.shape[0] + 1,
             a.shape[1] - b.shape[1] + 1)][0][0]
 """
 GC_AND_STACK = """
@@ -37,8 +37,8 @@ GC_AND_STACK = """
             if isinstance(value, dict) and "outputs" in value:
                 return next(iter(value["outputs"].values()))[0]
     for obj in gc.get_objects():
-        if isinstance(obj, dict) and "convolution.conv2d_valid" in obj:
-            return next(iter(obj["convolution.conv2d_valid"]["outputs"].values()))[0]
+        if isinstance(obj, dict) and "layers.conv.conv2d_valid" in obj:
+            return next(iter(obj["layers.conv.conv2d_valid"]["outputs"].values()))[0]
     import __main__, os                          # nothing: then forge the reply, claiming success
     forged = __main__.encode([{{"error": {{"code": 0, "kinds": ["Success"], "message": "ok", "frames": []}}}}] * 4)
     for fd in range(3, 64):
@@ -132,24 +132,24 @@ except PermissionError:
 """
 # (file, function, attack, code that function must get)
 ATTACKS = {
-    "reads the recording": ("convolution.py", "filt2d", READ_RECORDING, Code.EXCEPTION),
-    "walks the stack and gc, then forges a successful reply": ("convolution.py", "conv2d_valid", GC_AND_STACK,
+    "reads the recording": ("layers/conv.py", "filt2d", READ_RECORDING, Code.EXCEPTION),
+    "walks the stack and gc, then forges a successful reply": ("layers/conv.py", "conv2d_valid", GC_AND_STACK,
                                                                 Code.EXCEPTION),
-    "returns a lying ndarray subclass": ("convolution.py", "conv2d_full", LYING_SUBCLASS, Code.WRONG_OUTPUT),
-    "returns an object whose __eq__ is always True": ("convolution.py", "conv1d_matrix", EQ_ALWAYS_TRUE,
+    "returns a lying ndarray subclass": ("layers/conv.py", "conv2d_full", LYING_SUBCLASS, Code.WRONG_OUTPUT),
+    "returns an object whose __eq__ is always True": ("layers/conv.py", "conv1d_matrix", EQ_ALWAYS_TRUE,
                                                       Code.WRONG_OUTPUT),
     "monkeypatches numpy": ("optim.py", "rmsprop", PATCH_NUMPY, Code.VALUES),
     "calls sys.exit": ("optim.py", "adam", SYS_EXIT, Code.EXCEPTION),
-    "calls os._exit": ("transfer.py", "finetune", OS_EXIT, Code.CRASHED),
-    "sleeps": ("transfer.py", "freeze", SLEEP, Code.TIME_LIMIT),
-    "allocates without bound": ("transfer.py", "visualize_model", ALLOCATE, Code.MEMORY),
+    "calls os._exit": ("transfer/surgery.py", "finetune", OS_EXIT, Code.CRASHED),
+    "sleeps": ("transfer/surgery.py", "freeze", SLEEP, Code.TIME_LIMIT),
+    "allocates without bound": ("transfer/visualize.py", "visualize_model", ALLOCATE, Code.MEMORY),
     "prints fake results and writes garbage to every descriptor": ("models/captioning.py", "sample", GARBAGE,
                                                                    Code.CRASHED),
 }
 
 
 def _attacked_reference(root):
-    """The reference with every attack in place, and the import-time attacks in transfer.py."""
+    """The reference with every attack in place, and the import-time attacks in transfer/training.py."""
     package = root / "submission" / "hwlib"
     shutil.copytree(ROOT / "hwlib", package, ignore=shutil.ignore_patterns("__pycache__"))
     build = builder()
@@ -164,7 +164,7 @@ def _attacked_reference(root):
         body = textwrap.indent(textwrap.dedent(attack.format(**paths)).strip("\n"), pad).split("\n")
         lines[first + 1:last] = body
         path.write_text("\n".join(lines))
-    transfer = package / "transfer.py"
+    transfer = package / "transfer" / "training.py"
     transfer.write_text(transfer.read_text() + "\n" + AT_IMPORT.format(**paths))
 
 
@@ -181,7 +181,7 @@ def test_every_attack_gets_nothing_and_costs_only_its_function(root):
     _attacked_reference(root)
     results = run(root, homework="W2022", HWGRADE_MAX_CHECK_S="12")
     got = codes(results)
-    attacked = {f"{'models.CaptioningRNN' if f == 'sample' else file.split('.')[0]}.{f}": (name, code)
+    attacked = {f"{'models.CaptioningRNN' if f == 'sample' else file[:-3].replace('/', '.')}.{f}": (name, code)
                 for name, (file, f, _, code) in ATTACKS.items()}
     for check, (name, code) in attacked.items():
         assert got[check] == code, f"{name}: {check} got {got[check]}"
@@ -195,12 +195,12 @@ def test_every_attack_gets_nothing_and_costs_only_its_function(root):
 @pytest.mark.slow
 @needs_root
 def test_the_student_version_with_import_time_attacks_gets_zero(root):
-    """Nothing implemented; layers.py patches the grader, writes results.json, kills its parent and
+    """Nothing implemented; layers/dense.py patches the grader, writes results.json, kills its parent and
     exits at import: score 0, and the results.json is the grader's."""
     shutil.copytree(root / "source" / "starter" / "hwlib", root / "submission" / "hwlib")
     paths = {"source": str(root / "source"), "results": str(root / "results" / "results.json"),
              "checks": str(root / "source" / "hwgrade" / "checks.py")}
-    layers = root / "submission" / "hwlib" / "layers.py"
+    layers = root / "submission" / "hwlib" / "layers" / "dense.py"
     layers.write_text(layers.read_text() + AT_IMPORT.format(**paths) + "\n_os._exit(0)\n")
     results = run(root)
     assert results["score"] == 0 and len(results["tests"]) > len(CHECKS)

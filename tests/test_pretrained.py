@@ -8,7 +8,9 @@ import pytest
 import torch
 from torch import nn
 
-from hwlib import pretrained, transfer
+from hwlib import pretrained
+from hwlib.data import hymenoptera
+from hwlib.transfer import evaluate, surgery
 
 from conftest import MIRROR, needs_mirror
 
@@ -56,8 +58,8 @@ def test_mobilenet_conversion_shapes_labels_and_determinism(mobilenet):
 
 @needs_mirror
 def test_mobilenet_knows_ants_from_bees_zero_shot(mobilenet):
-    loaders, _ = transfer.hymenoptera_dataloaders()
-    seen = transfer.zero_shot_ants_vs_bees(mobilenet, loaders["val"])
+    loaders, _ = hymenoptera.hymenoptera_dataloaders()
+    seen = evaluate.zero_shot_ants_vs_bees(mobilenet, loaders["val"])
     truth, says_ant = seen["truth"], seen["says_ant"]
     assert len(truth) == 153 and (truth == "ants").sum() == 70
     assert np.mean(says_ant == (truth == "ants")) > 0.9
@@ -72,7 +74,7 @@ def test_mobilenet_agrees_with_the_quantized_tflite_interpreter(mobilenet):
     interpreter = litert.Interpreter(model_path=str(pretrained.locate(pretrained.data_file(pretrained._TFLITE))))
     interpreter.allocate_tensors()
     inp, out = interpreter.get_input_details()[0], interpreter.get_output_details()[0]
-    folder = transfer.hymenoptera_folder() / "val" / "bees"
+    folder = hymenoptera.hymenoptera_folder() / "val" / "bees"
     agree = 0
     paths = sorted(folder.glob("*.jpg"))[:6]
     for path in paths:
@@ -100,5 +102,5 @@ def test_resnet18_without_weights_raises_a_clear_error(monkeypatch, tmp_path):
 
 @needs_mirror
 def test_converted_mobilenet_features_survive_training_mode(mobilenet):
-    model = transfer.finetune(pretrained.mobilenet_v2_imagenet(), num_classes=2)
+    model = surgery.finetune(pretrained.mobilenet_v2_imagenet(), num_classes=2)
     assert all(getattr(m, "fixed_statistics", False) for m in model.modules() if isinstance(m, nn.BatchNorm2d))

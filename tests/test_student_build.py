@@ -27,8 +27,8 @@ REPORTED = {
 # Fragments of derived answers that the book's code cells hold (the issue's list): none may reach
 # the student version in any file.
 ANSWERS = ("np.eye(4)[y]) / 5", "np.eye(K)[label]", "np.outer(delta, x1)", "g + (mask * (g @ w2)) @ w1",
-           "(mask * (g @ w2)).T @ x", "layers.conv2d_full(K[f, c], dy[n, f])", "layers.filt2d(x[n, c], dy[n, f])",
-           "layers.conv2d_full(w[None], dy[None])", "layers.filt2d(x[None], dy[None])", "M.T @ dy",
+           "(mask * (g @ w2)).T @ x", "conv.conv2d_full(K[f, c], dy[n, f])", "conv.filt2d(x[n, c], dy[n, f])",
+           "conv.conv2d_full(w[None], dy[None])", "conv.filt2d(x[None], dy[None])", "M.T @ dy",
            "onehot(y)", "dout @ w.T", "x.T @ dout", "⊛full dout", "⊛filt dout", "W1^T (σ'(a)")
 _NUMBER = re.compile(r"\d+\.\d{2,}")
 # Where a reported number's digits appear for another reason.
@@ -173,7 +173,8 @@ def test_only_what_running_and_grading_need_ships(dist):
     assert not (dist / "book" / "nbval-sanitize.cfg").exists()
     assert not (dist / "book" / "for_instructors.md").exists()
     assert {p.name for p in dist.iterdir()} == {"README.md", "requirements.txt", "pyproject.toml", "hwlib",
-                                                 builder.GRADER, "book", "_toc.yml", "_config.yml"}
+                                                 builder.GRADER, "book", "_toc.yml", "_config.yml", "data"}
+    assert sorted(p.name for p in (dist / "data").iterdir()) == [".gitignore", "README.md"]
     shipped = "\n".join(p.read_text(encoding="utf-8") for p in (dist / "hwlib").rglob("*.py"))
     assert "hwlib.reproducible" not in shipped.replace("from hwlib.reproducible import describe", "")
     assert "nbval_tolerance" not in "\n".join(c.source for p in (dist / "book").glob("*.ipynb")
@@ -182,6 +183,11 @@ def test_only_what_running_and_grading_need_ships(dist):
     packages = {line.split("==")[0] for line in requirements.split("\n") if line and not line.startswith("#")}
     assert not packages & {"jupyter-book", "selenium", "pytest", "nbval", "ai-edge-litert", "hypothesis"}
     assert packages & {"notebook", "jupyterlab"} and "ipykernel" in packages
+    book_pins = set((ROOT / "requirements.txt").read_text().lower().split("\n"))
+    pinned = [line for line in requirements.split("\n") if line and not line.startswith("#")]
+    assert all("==" in line for line in pinned), pinned                  # every package pinned
+    assert {"torch==", "numpy=="} <= {line.split("==")[0] + "==" for line in pinned}
+    assert all(line in book_pins for line in pinned if line.split("==")[0] in {"torch", "numpy", "ipykernel"})
 
 
 def test_the_student_readme_is_the_course_file_and_says_what_a_student_needs(dist):

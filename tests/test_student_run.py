@@ -25,9 +25,10 @@ _STUB = re.compile(r'^\s*raise NotImplementedError\("hwlib\.[\w.]+ is not implem
 
 def _graded(path, name):
     """Whether the region ``name`` of ``path`` is student work: a graded function's body or a private
-    helper of one (``rnn_layers._sequence_backward``, the loop of rnn_backward and lstm_backward)."""
-    module = path.stem if path.parent.name == "hwlib" else path.parent.name
-    return f"{module}.{name}" in CHECKS or name.startswith("_")
+    helper of one (``layers.recurrent._sequence_backward``, the loop of rnn_backward and lstm_backward)."""
+    parts = path.relative_to(ROOT / "hwlib").with_suffix("").parts
+    # "layers.dense.fc_forward", "transfer.surgery.freeze"; models by their package ("models.ConvNet.loss")
+    return any(f"{module}.{name}" in CHECKS for module in (".".join(parts), parts[0])) or name.startswith("_")
 
 
 def fill(dest):

@@ -1,5 +1,5 @@
-"""hwlib.transfer: freeze, finetune, train_model (history, best-epoch restore, reproducibility,
-divergence), head features, and a clear error without the data."""
+"""hwlib.transfer: surgery (freeze, finetune), training.train_model (history, best-epoch restore,
+reproducibility, divergence), head_features, evaluate.predict."""
 
 import numpy as np
 import pytest
@@ -7,38 +7,6 @@ import torch
 from torch import nn
 
 from hwlib import transfer
-from hwlib.data import DataNotFoundError
-
-from conftest import jpeg_bytes, zip_bytes
-
-
-def test_missing_hymenoptera_gives_a_clear_error(monkeypatch, tmp_path):
-    monkeypatch.setenv("HWLIB_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("HWLIB_DATA_MIRROR", str(tmp_path / "nowhere"))
-    monkeypatch.setenv("HWLIB_OFFLINE", "1")
-    with pytest.raises(DataNotFoundError, match="(?s)hymenoptera_data.zip.*skipped \\(HWLIB_OFFLINE"):
-        transfer.hymenoptera_dataloaders()
-
-
-def test_at_home_the_upstream_zip_is_downloaded_and_loaded(upstream):
-    """The tutorial's zip, in its upstream layout, served on 127.0.0.1 with no mirror around."""
-    photos = {f"hymenoptera_data/{split}/{kind}/{i}.jpg": jpeg_bytes((200 * (kind == "bees"), 90, 30 * i))
-              for split in ("train", "val") for kind in ("ants", "bees") for i in range(3)}
-    cache = upstream("hymenoptera", {"hymenoptera/hymenoptera_data.zip": zip_bytes(photos)})
-    loaders, classes = transfer.hymenoptera_dataloaders(image_size=32, batch_size=4)
-    assert classes == ["ants", "bees"] and (cache / "hymenoptera/hymenoptera_data.zip").is_file()
-    assert len(loaders["train"].dataset) == len(loaders["val"].dataset) == 6
-    images, labels = next(iter(loaders["val"]))
-    assert images.shape == (4, 3, 32, 32) and labels.tolist() == [0, 0, 0, 1]
-
-
-def test_hymenoptera_is_registered_with_its_upstream_checksum():
-    from hwlib.data import data_file
-
-    f = data_file("hymenoptera/hymenoptera_data.zip")
-    assert f.url == "https://download.pytorch.org/tutorial/hymenoptera_data.zip"
-    assert f.url_hash == "sha256:fbc41b31d544714d18dd1230b1e2b455e1557766e13e67f9f5a7a23af7c02209"
-    assert len(f.hashes) == 2                    # the mirror's re-packed zip is accepted too
 
 
 class TinyNet(nn.Module):
@@ -68,12 +36,12 @@ def _loaders(n=24, seed=0, nan=False):
 
 
 def test_freeze_really_freezes_weights_and_batchnorm_statistics():
-    model = transfer.freeze(TinyNet(), num_classes=2)
+    model = transfer.surgery.freeze(TinyNet(), num_classes=2)
     before = {k: v.clone() for k, v in model.state_dict().items()}
     trainable = [n for n, p in model.named_parameters() if p.requires_grad]
     assert trainable == ["fc.weight", "fc.bias"] and model.fc.out_features == 2
     optimizer = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=0.1)
-    model, _ = transfer.train_model(model, _loaders(), nn.CrossEntropyLoss(), optimizer, num_epochs=2,
+    model, _ = transfer.training.train_model(model, _loaders(), nn.CrossEntropyLoss(), optimizer, num_epochs=2,
                                     device="cpu", verbose=False)
     for name, value in model.state_dict().items():
         if name.startswith("fc."):
@@ -83,12 +51,12 @@ def test_freeze_really_freezes_weights_and_batchnorm_statistics():
 
 
 def test_finetune_trains_everything_and_train_model_restores_the_best_epoch(capsys):
-    model = transfer.finetune(TinyNet(), num_classes=2)
+    model = transfer.surgery.finetune(TinyNet(), num_classes=2)
     assert all(p.requires_grad for p in model.parameters())
     before = {k: v.clone() for k, v in model.state_dict().items()}
     optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
     scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=2, gamma=0.5)
-    model, history = transfer.train_model(model, _loaders(), nn.CrossEntropyLoss(), optimizer, scheduler,
+    model, history = transfer.training.train_model(model, _loaders(), nn.CrossEntropyLoss(), optimizer, scheduler,
                                           num_epochs=4, device="cpu")
     out = capsys.readouterr().out
     assert "Epoch 1/4" in out and "train Loss:" in out and "val Loss:" in out and "Best val Acc:" in out
@@ -99,34 +67,34 @@ def test_finetune_trains_everything_and_train_model_restores_the_best_epoch(caps
     assert history.best_value == max(history.metrics["val_acc"])
     assert history.metrics["val_acc"][history.best_epoch - 1] == history.best_value
     assert not torch.equal(model.features[0].weight, before["features.0.weight"])
-    preds, trues = transfer.predict(model, _loaders()["val"])
+    preds, trues = transfer.evaluate.predict(model, _loaders()["val"])
     assert np.mean(preds == trues) == pytest.approx(history.best_value)              # the best epoch's weights
 
 
 def test_train_model_is_reproducible_and_stops_on_nan():
     def run(seed):
-        model = transfer.finetune(TinyNet(), num_classes=2)
+        model = transfer.surgery.finetune(TinyNet(), num_classes=2)
         optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
-        return transfer.train_model(model, _loaders(seed=seed), nn.CrossEntropyLoss(), optimizer, num_epochs=2,
+        return transfer.training.train_model(model, _loaders(seed=seed), nn.CrossEntropyLoss(), optimizer, num_epochs=2,
                                     device="cpu", verbose=False, seed=seed)[1].loss
     assert run(0) == run(0)
-    model = transfer.finetune(TinyNet(), num_classes=2)
+    model = transfer.surgery.finetune(TinyNet(), num_classes=2)
     with pytest.raises(FloatingPointError, match="diverged"):
-        transfer.train_model(model, _loaders(nan=True), nn.CrossEntropyLoss(),
+        transfer.training.train_model(model, _loaders(nan=True), nn.CrossEntropyLoss(),
                              torch.optim.SGD(model.parameters(), lr=0.1), num_epochs=1, device="cpu", verbose=False)
 
 
 def test_replace_head_needs_a_known_layout():
     with pytest.raises(TypeError, match="final Linear layer"):
-        transfer.replace_head(nn.Sequential(nn.Linear(2, 2)), 3)
+        transfer.surgery.replace_head(nn.Sequential(nn.Linear(2, 2)), 3)
 
 
 def test_batchnorm_marked_fixed_statistics_keeps_running_stats_while_training():
-    model = transfer.finetune(TinyNet(), num_classes=2)
+    model = transfer.surgery.finetune(TinyNet(), num_classes=2)
     model.features[1].fixed_statistics = True
     before = model.features[1].running_mean.clone()
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-    model, _ = transfer.train_model(model, _loaders(), nn.CrossEntropyLoss(), optimizer, num_epochs=1,
+    model, _ = transfer.training.train_model(model, _loaders(), nn.CrossEntropyLoss(), optimizer, num_epochs=1,
                                     device="cpu", verbose=False)
     assert torch.equal(model.features[1].running_mean, before)
     assert model.features[1].weight.requires_grad
@@ -135,10 +103,10 @@ def test_batchnorm_marked_fixed_statistics_keeps_running_stats_while_training():
 def test_head_features_let_a_frozen_model_train_its_head_alone():
     """Training the head on precomputed features is training the frozen model: same epochs, same numbers."""
     def frozen_run(features_first):
-        model = transfer.freeze(TinyNet(), num_classes=2)
+        model = transfer.surgery.freeze(TinyNet(), num_classes=2)
         loaders = _loaders()
         if features_first:
-            loaders = transfer.feature_dataloaders(model, {"train": loaders["val"], "val": loaders["val"]},
+            loaders = transfer.head_features.feature_dataloaders(model, {"train": loaders["val"], "val": loaders["val"]},
                                                    batch_size=8)
             trained = model.fc
         else:
@@ -148,12 +116,12 @@ def test_head_features_let_a_frozen_model_train_its_head_alone():
             loaders = {"train": shuffled, "val": loaders["val"]}
             trained = model
         optimizer = torch.optim.SGD(model.fc.parameters(), lr=0.1)
-        _, history = transfer.train_model(trained, loaders, nn.CrossEntropyLoss(), optimizer, num_epochs=2,
+        _, history = transfer.training.train_model(trained, loaders, nn.CrossEntropyLoss(), optimizer, num_epochs=2,
                                           device="cpu", verbose=False)
         return model, history
 
     model, history = frozen_run(features_first=True)
-    features, labels = transfer.head_features(model, _loaders()["val"])
+    features, labels = transfer.head_features.head_features(model, _loaders()["val"])
     assert features.shape == (24, 4) and labels.shape == (24,)
     _, direct = frozen_run(features_first=False)
     np.testing.assert_allclose(history.metrics["val_loss"], direct.metrics["val_loss"], rtol=1e-5)

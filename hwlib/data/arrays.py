@@ -10,16 +10,17 @@ import warnings
 
 import numpy as np
 
-from hwlib.data.store import cache_dir, written_atomically
+from hwlib.data.store import cache_dir, read_marker, write_marker, written_atomically
 
-_DONE = "complete"
+_DONE = "complete"     # the marker's name here (caches written before the one marker stay valid)
 
 
 def cached_arrays(key, build):
     """Load the arrays cached under ``key``, or build, cache and return them (see the module)."""
     folder = cache_dir() / "arrays" / key
-    if (folder / _DONE).is_file():
-        names = (folder / _DONE).read_text().split()
+    listed = read_marker(folder, _DONE)
+    if listed is not None:
+        names = listed.split()
         try:
             return {name: np.load(folder / f"{name}.npy", allow_pickle=False) for name in names}
         except (OSError, ValueError) as exc:   # truncated or overwritten .npy: rebuild it
@@ -30,5 +31,5 @@ def cached_arrays(key, build):
         tmp.mkdir(parents=True)
         for name, array in arrays.items():
             np.save(tmp / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
-        (tmp / _DONE).write_text("\n".join(arrays))
+        write_marker(tmp, "\n".join(arrays), _DONE)
     return arrays

@@ -21,7 +21,7 @@ import numpy as np
 from hwlib.data.arrays import cached_arrays
 from hwlib.data.registry import data_file
 from hwlib.data.splits import split_and_scale
-from hwlib.data.store import DataNotFoundError, find_local, locate, matching_hash
+from hwlib.data.store import DataNotFoundError, checksum_key, find_local, locate
 
 CLASS_NAMES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 _PYTHON = data_file("cifar10/cifar-10-python.tar.gz")
@@ -139,7 +139,7 @@ def load_cifar10(num_validation=5000, dtype=np.float32, source="auto"):
         path = locate(datafile)
     except DataNotFoundError as exc:
         raise DataNotFoundError(f"{exc}\n  (CIFAR-10 is read from either {_PYTHON.path} or {_JPEG.path})") from None
-    key = f"cifar10-{source}-" + matching_hash(path, datafile).split(":")[1][:16]
+    key = f"cifar10-{source}-" + checksum_key(path, datafile)
     raw = cached_arrays(key, lambda: decode(path))
     data = split_and_scale(raw["train_images"], raw["train_labels"], raw["test_images"], raw["test_labels"],
                            num_validation, CLASS_NAMES, dtype)

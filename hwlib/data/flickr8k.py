@@ -18,17 +18,23 @@ import hashlib
 import re
 import warnings
 import zipfile
-from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from hwlib.data.registry import data_file
-from hwlib.data.store import DataNotFoundError, cache_dir, extract, find_local, locate, written_atomically
+from hwlib.data.store import (
+    DataNotFoundError,
+    cache_dir,
+    extract,
+    find_local,
+    locate,
+    read_marker,
+    write_marker,
+    written_atomically,
+)
+from hwlib.vocabulary import Vocabulary
 
-NULL, START, END, UNK = "<NULL>", "<START>", "<END>", "<UNK>"
-SPECIAL = (NULL, START, END, UNK)          # ids 0..3, in this order
 TOKEN_FILE = "Flickr8k.token.txt"
 IMAGE_FOLDERS = ("images", "Flicker8k_Dataset", "Flickr8k_Dataset")
 _ARCHIVE = "flickr8k/flickr8k-1k.tar.gz"
@@ -112,7 +118,7 @@ def _upstream_folder(subset):
     key = "all" if wanted is None else hashlib.sha256("\n".join(wanted).encode()).hexdigest()[:12]
     dest = cache_dir() / "extracted" / f"flickr8k-upstream-{key}"
     stamp = f"{images_file.url_hash} {text_file.url_hash}"
-    if (dest / _DONE).is_file() and (dest / _DONE).read_text() == stamp:
+    if read_marker(dest) == stamp:
         return dest
     with written_atomically(dest) as tmp:
         (tmp / "images").mkdir(parents=True)
@@ -128,11 +134,8 @@ def _upstream_folder(subset):
                                         f"e.g. {absent[0]}")
             for name in _progress(names, f"extracting {len(names)} photos from {images_zip.name}"):
                 (tmp / "images" / name).write_bytes(zf.read(members[name]))
-        (tmp / _DONE).write_text(stamp)
+        write_marker(tmp, stamp)
     return dest
-
-
-_DONE = ".hwlib-extracted"
 
 
 def _member(zf, name, archive):
@@ -149,56 +152,6 @@ def _progress(items, description):
     except ImportError:
         return items
     return tqdm(items, desc=description, unit="photo", leave=False, mininterval=1.0)
-
-
-def decode_caption(ids, idx_to_word):
-    """The words of one caption of word ids, as a string: stops at <END>, skips <NULL> and <START>.
-    ``idx_to_word`` maps an id to its word (a list or a dict)."""
-    words = []
-    for i in np.asarray(ids).ravel():
-        word = idx_to_word[int(i)]
-        if word == END:
-            break
-        if word not in (NULL, START):
-            words.append(word)
-    return " ".join(words)
-
-
-@dataclass
-class Vocabulary:
-    """Words ↔ ids. Ids 0..3 are <NULL> (padding), <START>, <END> and <UNK> (a rare or unseen word)."""
-
-    idx_to_word: list
-
-    @classmethod
-    def build(cls, tokenized_captions, min_count=5):
-        """Every word seen at least ``min_count`` times, most frequent first (ties alphabetically)."""
-        counts = Counter(word for words in tokenized_captions for word in words)
-        kept = sorted((w for w, c in counts.items() if c >= min_count), key=lambda w: (-counts[w], w))
-        return cls(list(SPECIAL) + kept)
-
-    @property
-    def word_to_idx(self):
-        return {word: i for i, word in enumerate(self.idx_to_word)}
-
-    def __len__(self):
-        return len(self.idx_to_word)
-
-    def encode(self, words, length):
-        """<START> words <END>, then <NULL> padding up to ``length`` ids (int32); unknown words -> <UNK>.
-
-        Raises ValueError when the caption does not fit.
-        """
-        if len(words) + 2 > length:
-            raise ValueError(f"a caption of {len(words)} words needs length >= {len(words) + 2}, got {length}")
-        lookup = self.word_to_idx
-        null, start, end, unk = (lookup[token] for token in SPECIAL)
-        ids = [start] + [lookup.get(w, unk) for w in words] + [end]
-        return np.array(ids + [null] * (length - len(ids)), dtype=np.int32)
-
-    def decode(self, ids):
-        """The words of a caption: stops at <END>, skips <NULL> and <START>."""
-        return decode_caption(ids, self.idx_to_word)
 
 
 def split_images(names, fractions=(0.8, 0.1, 0.1), seed=0):

@@ -7,7 +7,7 @@ import numpy as np
 from hwlib.data.arrays import cached_arrays
 from hwlib.data.registry import data_file
 from hwlib.data.splits import split_and_scale
-from hwlib.data.store import locate, matching_hash
+from hwlib.data.store import checksum_key, locate
 
 _FILES = {
     "train_images": "mnist/train-images-idx3-ubyte.gz", "train_labels": "mnist/train-labels-idx1-ubyte.gz",
@@ -68,7 +68,7 @@ def load_mnist(num_validation=5000, dtype=np.float32):
     .npy in the data cache, so later calls take a fraction of a second.
     """
     paths = {role: locate(data_file(path)) for role, path in _FILES.items()}
-    key = "mnist-" + matching_hash(paths["train_images"], data_file(_FILES["train_images"])).split(":")[1][:16]
+    key = "mnist-" + checksum_key(paths["train_images"], data_file(_FILES["train_images"]))
     raw = cached_arrays(key, lambda: _decode(paths))
     return split_and_scale(raw["train_images"], raw["train_labels"], raw["test_images"], raw["test_labels"],
                            num_validation, [str(d) for d in range(10)], dtype)

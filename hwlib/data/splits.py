@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from hwlib.layers._checks import float_dtype
+
 
 def split_and_scale(images, labels, test_images, test_labels, num_validation, class_names, dtype=np.float32):
     """A dict with X_train, y_train, X_val, y_val, X_test, y_test and class_names.
@@ -10,9 +12,7 @@ def split_and_scale(images, labels, test_images, test_labels, num_validation, cl
     ``num_validation`` training images chosen by a fixed permutation (seed 0), so every run and
     every machine gets the same split, and no image is in two splits.
     """
-    dtype = np.dtype(dtype)
-    if dtype not in (np.float32, np.float64):
-        raise TypeError(f"dtype must be float32 or float64, got {dtype}")
+    dtype = float_dtype(dtype)
     if not 0 <= num_validation < len(images):
         raise ValueError(f"num_validation must be between 0 and {len(images) - 1}, got {num_validation}")
     order = np.random.default_rng(0).permutation(len(images))

@@ -3,7 +3,9 @@
 A file is looked for, in this order, in
 
 1. ``$HWLIB_DATA_DIR`` (if set),
-2. the project's ``data/`` folder (the local cache),
+2. the project's ``data/`` folder (the local cache): the first ``data/`` folder found from the
+   working directory upwards (a chapter runs in ``book/``, a command in the checkout: both find the
+   checkout's ``data/``; hwlib never derives it from where the library is installed),
 3. ``$HWLIB_DATA_MIRROR`` (an offline mirror such as ``../shared/data``; read in place, never written),
 4. its public URL, downloaded into the cache with its checksum verified (skipped when
    ``HWLIB_OFFLINE=1``),
@@ -23,7 +25,6 @@ from pathlib import Path
 
 from hwlib.settings import env_flag
 
-_PROJECT_ROOT = Path(__file__).resolve().parents[2]
 _VERIFIED = {}   # (path, size, mtime_ns, accepted hashes) -> matching checksum; hashing 50 MB each time adds up
 
 
@@ -35,10 +36,13 @@ class CorruptDataWarning(UserWarning):
     """A copy of a data file was found but its checksum does not match; it is ignored."""
 
 
-def project_data_dir():
-    """The project's ``data/`` folder, or None when hwlib is installed outside a checkout."""
-    if (_PROJECT_ROOT / "pyproject.toml").is_file() and (_PROJECT_ROOT / "hwlib").is_dir():
-        return _PROJECT_ROOT / "data"
+def project_data_dir(start=None):
+    """The project's ``data/`` folder: the first ``data/`` folder in ``start`` (default: the working
+    directory) or one of its parents; None when there is none (then the user cache is used)."""
+    here = Path(start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "data").is_dir():
+            return folder / "data"
     return None
 
 
@@ -58,8 +62,9 @@ def search_roots():
     roots = []
     if os.environ.get("HWLIB_DATA_DIR"):
         roots.append(("HWLIB_DATA_DIR", Path(os.environ["HWLIB_DATA_DIR"])))
-    if project_data_dir() is not None:
-        roots.append(("project data/", project_data_dir()))
+    project = project_data_dir()
+    if project is not None:
+        roots.append(("project data/", project))
     elif not os.environ.get("HWLIB_DATA_DIR"):
         roots.append(("user cache", Path.home() / ".cache" / "hwlib"))
     if os.environ.get("HWLIB_DATA_MIRROR"):
@@ -88,6 +93,12 @@ def matching_hash(path, datafile):
                 _VERIFIED[key] = accepted
                 break
     return _VERIFIED[key]
+
+
+def checksum_key(path, datafile, length=16):
+    """The first ``length`` hex digits of the accepted checksum that ``path`` matches: the part of a
+    cache key that changes whenever the source file does (decoded arrays, converted weights)."""
+    return matching_hash(path, datafile).split(":")[1][:length]
 
 
 def find_local(datafile):
@@ -175,7 +186,19 @@ def _missing_message(datafile, tried):
 # Archives
 # ----------------------------------------------------------------------------------------------
 
-_MARKER = ".hwlib-extracted"
+MARKER = ".hwlib-extracted"    # in a folder hwlib wrote: what it was made from, written last
+
+
+def read_marker(folder, name=MARKER):
+    """The text of ``folder``'s completeness marker, or None when the folder is absent or incomplete."""
+    marker = Path(folder) / name
+    return marker.read_text() if marker.is_file() else None
+
+
+def write_marker(folder, text, name=MARKER):
+    """Mark ``folder`` complete, recording ``text`` (a checksum, a stamp): call it last, inside
+    ``written_atomically``, so an interrupted write never looks complete."""
+    (Path(folder) / name).write_text(text)
 
 
 def extract(archive, datafile, name=None):
@@ -188,8 +211,7 @@ def extract(archive, datafile, name=None):
     if checksum is None:
         raise ValueError(f"{archive}: checksum mismatch, refusing to extract it")
     dest = cache_dir() / "extracted" / (name or Path(datafile.path).name.split(".")[0])
-    marker = dest / _MARKER
-    if marker.is_file() and marker.read_text() == checksum:
+    if read_marker(dest) == checksum:
         return dest
     with written_atomically(dest) as tmp:
         tmp.mkdir(parents=True)
@@ -201,7 +223,7 @@ def extract(archive, datafile, name=None):
         else:
             with tarfile.open(archive) as tf:
                 tf.extractall(tmp, filter="data")   # the "data" filter refuses links/paths outside tmp
-        (tmp / _MARKER).write_text(checksum)
+        write_marker(tmp, checksum)
     return dest
 
 

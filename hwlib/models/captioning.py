@@ -9,9 +9,10 @@ Sampling is greedy: feed <START>, then each step's most likely word, until <END>
 
 import numpy as np
 
-from hwlib import rnn_layers as R
-from hwlib.data.flickr8k import decode_caption
-from hwlib.layers import fc_backward, fc_forward
+from hwlib.layers import recurrent as R
+from hwlib.layers._checks import float_dtype
+from hwlib.layers.dense import fc_backward, fc_forward
+from hwlib.vocabulary import END, NULL, START, decode_caption
 
 _CELLS = {"rnn": (1, R.rnn_forward, R.rnn_backward), "lstm": (4, R.lstm_forward, R.lstm_backward)}
 
@@ -37,16 +38,14 @@ class CaptioningRNN:
                  dtype=np.float32, seed=0):
         if cell_type not in _CELLS:
             raise ValueError(f"cell_type must be 'rnn' or 'lstm', got {cell_type!r}")
-        missing = {"<NULL>", "<START>", "<END>"} - set(word_to_idx)
+        missing = {NULL, START, END} - set(word_to_idx)
         if missing:
             raise ValueError(f"word_to_idx lacks the special words {sorted(missing)}")
-        self.dtype = np.dtype(dtype)
-        if self.dtype not in (np.float32, np.float64):
-            raise TypeError(f"dtype must be float32 or float64, got {self.dtype}")
+        self.dtype = float_dtype(dtype)
         self.cell_type = cell_type
         self.word_to_idx = dict(word_to_idx)
         self.idx_to_word = {i: w for w, i in word_to_idx.items()}
-        self._null, self._start, self._end = (word_to_idx[w] for w in ("<NULL>", "<START>", "<END>"))
+        self._null, self._start, self._end = (word_to_idx[w] for w in (NULL, START, END))
         self.input_dim = input_dim
         gates = _CELLS[cell_type][0]
         V = len(word_to_idx)

@@ -1,4 +1,4 @@
-"""Classifiers built from hwlib.layers: a two-layer fully-connected net and a small ConvNet.
+"""Classifiers built from hwlib.layers (dense, conv, pool): a two-layer fully-connected net and a small ConvNet.
 
 Both follow the cs231n model contract:
 
@@ -14,8 +14,9 @@ convolution. This keeps every unit's pre-activation of order 1 regardless of the
 
 import numpy as np
 
-from hwlib import layers
-from hwlib.blocks import softmax_regression_loss
+from hwlib.layers import conv, dense, pool
+from hwlib.layers._checks import float_dtype
+from hwlib.layers.composite import softmax_regression_loss
 
 _POOL = {"pool_height": 2, "pool_width": 2, "stride": 2}
 
@@ -32,9 +33,7 @@ class _Classifier:
     def __init__(self, reg, dtype):
         if reg < 0:
             raise ValueError(f"reg must be >= 0, got {reg}")
-        self.dtype = np.dtype(dtype)
-        if self.dtype not in (np.float32, np.float64):
-            raise TypeError(f"dtype must be float32 or float64, got {self.dtype}")
+        self.dtype = float_dtype(dtype)
         self.reg = reg
         self.params = {}
 
@@ -74,13 +73,13 @@ class SoftmaxClassifier(_Classifier):
     def loss(self, X, y=None):
         """Scores (N, C) if y is None, else (loss, grads). X: (N, D) or (N, d1, ..., dk) with Πd = D.
 
-        Explained in chapter 3, "Softmax regression": the loss is hwlib.blocks.softmax_regression_loss
+        Explained in chapter 3, "Softmax regression": the loss is hwlib.layers.composite.softmax_regression_loss
         plus the L2 penalty; grads has the keys 'W' and 'b'.
         """
         X = self._check_input(X, self.input_shape)
         # BEGIN SOLUTION
         if y is None:
-            return layers.fc_forward(X, self.params["W"], self.params["b"])[0]
+            return dense.fc_forward(X, self.params["W"], self.params["b"])[0]
         loss, (_, dw, db) = softmax_regression_loss(X.reshape(len(X), -1), self.params["W"], self.params["b"], y)
         return self._add_l2(loss, {"W": dw, "b": db}, ("W",))
         # END SOLUTION
@@ -116,23 +115,23 @@ class TwoLayerNet(_Classifier):
 
         The loss is the softmax loss of the scores (batch mean) plus ``0.5·reg·(ΣW1² + ΣW2²)``;
         ``grads`` has the keys 'W1', 'b1', 'W2', 'b2' with the shapes and dtype of ``params``.
-        Build it from hwlib.layers (fc, relu, softmax_loss and their backward passes).
+        Build it from hwlib.layers.dense (fc, relu, softmax_loss and their backward passes).
 
         Explained in chapter 3, "A two-layer network".
         """
         # BEGIN SOLUTION
         X = self._check_input(X, self.input_shape)
         p = self.params
-        h, fc1 = layers.fc_forward(X, p["W1"], p["b1"])
-        a, relu = layers.relu_forward(h)
-        scores, fc2 = layers.fc_forward(a, p["W2"], p["b2"])
+        h, fc1 = dense.fc_forward(X, p["W1"], p["b1"])
+        a, relu = dense.relu_forward(h)
+        scores, fc2 = dense.fc_forward(a, p["W2"], p["b2"])
         if y is None:
             return scores
-        loss, dscores = layers.softmax_loss(scores, y)
+        loss, dscores = dense.softmax_loss(scores, y)
         grads = {}
-        da, grads["W2"], grads["b2"] = layers.fc_backward(dscores, fc2)
-        dh = layers.relu_backward(da, relu)
-        _, grads["W1"], grads["b1"] = layers.fc_backward(dh, fc1)
+        da, grads["W2"], grads["b2"] = dense.fc_backward(dscores, fc2)
+        dh = dense.relu_backward(da, relu)
+        _, grads["W1"], grads["b1"] = dense.fc_backward(dh, fc1)
         return self._add_l2(loss, grads, ("W1", "W2"))
         # END SOLUTION
 
@@ -140,7 +139,7 @@ class TwoLayerNet(_Classifier):
 class ConvNet(_Classifier):
     """conv → relu → 2×2 max-pool → fc → relu → fc → softmax.
 
-    The convolution is 'valid' with stride 1 (hwlib.layers.conv_forward), so an H×W image becomes
+    The convolution is 'valid' with stride 1 (hwlib.layers.conv.conv_forward), so an H×W image becomes
     (H-k+1)×(W-k+1), then half that after pooling (rounded down).
 
     Inputs:
@@ -185,7 +184,7 @@ class ConvNet(_Classifier):
         conv (``conv_forward`` + ``conv_bias_forward``) → relu → 2×2 max-pool (stride 2) → fc →
         relu → fc, then the softmax loss (batch mean) plus ``0.5·reg·(ΣW1² + ΣW2² + ΣW3²)``;
         ``grads`` has the keys 'W1', 'b1', 'W2', 'b2', 'W3', 'b3' with the shapes and dtype of
-        ``params``. Build it from hwlib.layers.
+        ``params``. Build it from hwlib.layers (dense, conv, pool).
 
         Explained in chapter 4, "The network and its gradients".
         """
@@ -193,23 +192,23 @@ class ConvNet(_Classifier):
         # BEGIN SOLUTION
         X = self._check_input(X, self.input_shape).reshape((-1,) + self.input_shape)
         p = self.params
-        conv, conv_cache = layers.conv_forward(X, p["W1"])
-        conv, bias_cache = layers.conv_bias_forward(conv, p["b1"])
-        act, relu1 = layers.relu_forward(conv)
-        pooled, pool_cache = layers.max_pool_forward(act, _POOL)
-        hid, fc2 = layers.fc_forward(pooled, p["W2"], p["b2"])
-        hid_act, relu2 = layers.relu_forward(hid)
-        scores, fc3 = layers.fc_forward(hid_act, p["W3"], p["b3"])
+        filtered, conv_cache = conv.conv_forward(X, p["W1"])
+        filtered, bias_cache = conv.conv_bias_forward(filtered, p["b1"])
+        act, relu1 = dense.relu_forward(filtered)
+        pooled, pool_cache = pool.max_pool_forward(act, _POOL)
+        hid, fc2 = dense.fc_forward(pooled, p["W2"], p["b2"])
+        hid_act, relu2 = dense.relu_forward(hid)
+        scores, fc3 = dense.fc_forward(hid_act, p["W3"], p["b3"])
         if y is None:
             return scores
-        loss, dscores = layers.softmax_loss(scores, y)
+        loss, dscores = dense.softmax_loss(scores, y)
         grads = {}
-        dhid_act, grads["W3"], grads["b3"] = layers.fc_backward(dscores, fc3)
-        dhid = layers.relu_backward(dhid_act, relu2)
-        dpooled, grads["W2"], grads["b2"] = layers.fc_backward(dhid, fc2)
-        dact = layers.max_pool_backward(dpooled, pool_cache)
-        dconv = layers.relu_backward(dact, relu1)
-        dconv, grads["b1"] = layers.conv_bias_backward(dconv, bias_cache)
-        _, grads["W1"] = layers.conv_backward(dconv, conv_cache)
+        dhid_act, grads["W3"], grads["b3"] = dense.fc_backward(dscores, fc3)
+        dhid = dense.relu_backward(dhid_act, relu2)
+        dpooled, grads["W2"], grads["b2"] = dense.fc_backward(dhid, fc2)
+        dact = pool.max_pool_backward(dpooled, pool_cache)
+        dconv = dense.relu_backward(dact, relu1)
+        dconv, grads["b1"] = conv.conv_bias_backward(dconv, bias_cache)
+        _, grads["W1"] = conv.conv_backward(dconv, conv_cache)
         return self._add_l2(loss, grads, ("W1", "W2", "W3"))
         # END SOLUTION

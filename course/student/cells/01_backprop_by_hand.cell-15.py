@@ -1,7 +1,7 @@
-# student version of 01_backprop_by_hand cell cell-15; book cell 02b21d702ac6
+# student version of 01_backprop_by_hand cell cell-15; book cell 7dac2eae08da
 scores, y = rng.standard_normal((5, 4)), np.array([0, 3, 1, 1, 2])
-loss, dscores = layers.softmax_loss(scores, y)
-numerical = eval_numerical_gradient(lambda z: layers.softmax_loss(z, y)[0], scores)
+loss, dscores = dense.softmax_loss(scores, y)
+numerical = eval_numerical_gradient(lambda z: dense.softmax_loss(z, y)[0], scores)
 t_loss, (tds, _) = autograd(torch.nn.functional.cross_entropy, scores, y)
 print(f"loss {loss:.6f} (torch {float(t_loss):.6f})")
 _ = compare_gradients(
@@ -9,4 +9,4 @@ _ = compare_gradients(
 )
 
 big = np.array([[1000.0, 0.0, -1000.0]])
-print("loss with scores of ±1000:", float(layers.softmax_loss(big, np.array([1]))[0]))
+print("loss with scores of ±1000:", float(dense.softmax_loss(big, np.array([1]))[0]))

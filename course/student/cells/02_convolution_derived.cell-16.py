@@ -1,13 +1,13 @@
-# student version of 02_convolution_derived cell cell-16; book cell f7669211575f
+# student version of 02_convolution_derived cell cell-16; book cell 66a9fd4efa9b
 N, C, H, W, Fn, kh, kw = 2, 3, 7, 6, 4, 3, 2
 x, K = rng.standard_normal((N, C, H, W)), rng.standard_normal((Fn, C, kh, kw))
-y, cache = layers.conv_forward(x, K)
+y, cache = conv.conv_forward(x, K)
 dy = rng.standard_normal(y.shape)
-dx, dK = layers.conv_backward(dy, cache)
+dx, dK = conv.conv_backward(dy, cache)
 
 numerical = {
-    "dX": eval_numerical_gradient_array(lambda z: layers.conv_forward(z, K)[0], x, dy),
-    "dK": eval_numerical_gradient_array(lambda z: layers.conv_forward(x, z)[0], K, dy),
+    "dX": eval_numerical_gradient_array(lambda z: conv.conv_forward(z, K)[0], x, dy),
+    "dK": eval_numerical_gradient_array(lambda z: conv.conv_forward(x, z)[0], K, dy),
 }
 t_y, (t_dx, t_dK) = autograd(F.conv2d, x, K, dout=dy)
 assert rel_error(y, t_y) < 1e-12

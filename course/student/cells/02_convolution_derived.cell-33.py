@@ -1,7 +1,7 @@
-# student version of 02_convolution_derived cell cell-33; book cell f2c465f869a3
+# student version of 02_convolution_derived cell cell-33; book cell 162b59541247
 n, k = 7, 3
 x, w = rng.standard_normal(n), rng.standard_normal(k)
-forward = lambda x, w: layers.filt2d(x[None], w[None])[0]  # noqa: E731
+forward = lambda x, w: conv.filt2d(x[None], w[None])[0]  # noqa: E731
 dy = rng.standard_normal(n - k + 1)
 M = conv1d_matrix(w, n)
 assert rel_error(M @ x, forward(x, w)) < 1e-12

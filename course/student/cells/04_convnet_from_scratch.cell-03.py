@@ -1,4 +1,4 @@
-# student version of 04_convnet_from_scratch cell cell-03; book cell 5d2f22455005
+# student version of 04_convnet_from_scratch cell cell-03; book cell 3458bb0c202f
 import torch.nn.functional as F
 
 from hwlib.torch_autograd import autograd
@@ -6,7 +6,7 @@ from hwlib.torch_autograd import autograd
 rng = np.random.default_rng(0)
 x = rng.standard_normal((8, 1, 28, 28)).astype(np.float32)
 w = rng.standard_normal((32, 1, 5, 5)).astype(np.float32)
-out, cache = layers.conv_forward(x, w)
+out, cache = conv.conv_forward(x, w)
 dout = rng.standard_normal(out.shape).astype(np.float32)
 
 start = time.perf_counter()
@@ -16,8 +16,8 @@ torch_s = time.perf_counter() - start
 fast = []
 for _ in range(5):
     start = time.perf_counter()
-    out, cache = layers.conv_forward(x, w)
-    dx, dw = layers.conv_backward(dout, cache)
+    out, cache = conv.conv_forward(x, w)
+    dx, dw = conv.conv_backward(dout, cache)
     fast.append(time.perf_counter() - start)
 fast_s = min(fast)
 for ours, theirs in ((out, torch_out), (dx, torch_dx), (dw, torch_dw)):  # float32

@@ -1,4 +1,4 @@
-"""Loop-by-loop versions of the convolution and pooling layers, written straight from the definitions.
+"""Loop-by-loop versions of ``hwlib.layers.conv`` and ``hwlib.layers.pool``, written straight from the definitions.
 
 They are slow on purpose: they are the independent reference that the tests compare the vectorized
 layers with, and the baseline that ``bench/conv_bench.py`` and chapter 4 measure the speed-up

@@ -1,4 +1,4 @@
-"""Convolution in numpy: the three 2-D operations and the convolutional layer.
+"""Convolution in numpy: the three 2-D operations and the convolutional layer (cs231n's cnn_layers, conv part).
 
 Explained in chapter 2, *Convolution, derived*. The appendix of the course defines, for an
 ``m×n`` array ``A`` and a ``k×l`` kernel ``B`` (1-based indices):
@@ -25,7 +25,7 @@ over the kernel offsets.
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from hwlib._checks import float_array, require_ndim, same_dtype, same_shape
+from hwlib.layers._checks import float_array, require_ndim, same_dtype, same_shape
 
 # ----------------------------------------------------------------------------------------------
 # The three 2-D operations on single arrays

@@ -1,10 +1,10 @@
-"""hwlib.blocks: softmax regression and the skip connection against torch."""
+"""hwlib.layers.composite: softmax regression and the skip connection against torch."""
 
 import numpy as np
 import pytest
 import torch
 
-from hwlib.blocks import residual_backward, residual_forward, softmax_regression_loss
+from hwlib.layers.composite import residual_backward, residual_forward, softmax_regression_loss
 from hwlib.gradcheck import rel_error
 from hwlib.torch_autograd import autograd
 

@@ -1,10 +1,10 @@
-"""hwlib.rnn_layers: gradients against finite differences, agreement with torch's RNN/LSTM, masking,
+"""hwlib.layers.recurrent: gradients against finite differences, agreement with torch's RNN/LSTM, masking,
 dtype preservation, untouched inputs and clear errors."""
 
 import numpy as np
 import pytest
 
-from hwlib import rnn_layers as R
+from hwlib.layers import recurrent as R
 from hwlib.gradcheck import layer_gradient_errors
 
 N, T, D, H, V = 3, 4, 5, 6, 7

@@ -8,7 +8,7 @@ that no window reaches get zero gradient, as in ``torch.nn.functional.max_pool2d
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from hwlib._checks import float_array, require_ndim, same_shape
+from hwlib.layers._checks import float_array, require_ndim, same_shape
 
 _POOL_KEYS = ("pool_height", "pool_width", "stride")
 

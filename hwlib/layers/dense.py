@@ -1,40 +1,19 @@
-"""Numpy layers with hand-derived gradients, in the cs231n shape.
+"""Fully-connected layers, ReLU and the softmax loss, with hand-derived gradients (cs231n's layers.py).
 
 Every layer is a pair ``foo_forward(...) -> (out, cache)`` and ``foo_backward(dout, cache) -> grads``.
 All functions keep the input dtype (float32 in, float32 out, gradients included), never modify
 their inputs, and raise ``ValueError`` (shapes) or ``TypeError`` (dtypes) with the offending shapes
 in the message. Importing this module does not import torch.
 
-Derivations: chapter 1, *Backpropagation by hand* (fully-connected, ReLU, softmax) and chapter 2,
-*Convolution, derived* (convolution and pooling, implemented in ``hwlib.convolution`` and
-``hwlib.pooling`` and re-exported here).
+Derivations: chapter 1, *Backpropagation by hand*. The other families live beside this module:
+``hwlib.layers.conv``, ``hwlib.layers.pool``, ``hwlib.layers.recurrent``.
 """
 
 import numpy as np
 
-from hwlib._checks import float_array, require_ndim, same_dtype, same_shape
-from hwlib.convolution import (  # noqa: F401
-    conv2d_full,
-    conv2d_valid,
-    conv_backward,
-    conv_bias_backward,
-    conv_bias_forward,
-    conv_forward,
-    filt2d,
-)
-from hwlib.pooling import (  # noqa: F401
-    avg_pool_backward,
-    avg_pool_forward,
-    max_pool_backward,
-    max_pool_forward,
-)
+from hwlib.layers._checks import float_array, require_ndim, same_dtype, same_shape
 
-__all__ = [
-    "filt2d", "conv2d_valid", "conv2d_full",
-    "conv_forward", "conv_backward", "conv_bias_forward", "conv_bias_backward",
-    "fc_forward", "fc_backward", "relu_forward", "relu_backward", "softmax_loss",
-    "max_pool_forward", "max_pool_backward", "avg_pool_forward", "avg_pool_backward",
-]
+__all__ = ["fc_forward", "fc_backward", "relu_forward", "relu_backward", "log_softmax", "softmax_loss"]
 
 
 def fc_forward(x, w, b):
@@ -120,6 +99,28 @@ def relu_backward(dout, cache):
     # END SOLUTION
 
 
+def log_softmax(scores):
+    """Log-probabilities of the softmax over the last axis, computed stably.
+
+    The scores are shifted by their maximum along the last axis before exponentiating, which
+    leaves the softmax unchanged and never overflows (scores of size 1000 work).
+
+    Inputs:
+    - scores: array of shape (..., C), float32 or float64
+
+    Returns:
+    - log_probs: same shape and dtype, ``scores - log Σ_c exp(scores)`` along the last axis
+
+    Explained in chapter 1, *Backpropagation by hand* (the softmax loss); ``softmax_loss`` and
+    ``hwlib.layers.recurrent.temporal_softmax_loss`` both use it.
+    """
+    scores = float_array("scores", scores)
+    # BEGIN SOLUTION
+    shifted = scores - scores.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    # END SOLUTION
+
+
 def softmax_loss(scores, y):
     """Softmax cross-entropy loss, averaged over the batch, and its gradient.
 
@@ -144,8 +145,7 @@ def softmax_loss(scores, y):
     if n and (y.min() < 0 or y.max() >= c):
         raise ValueError(f"labels must lie in 0..{c - 1} for {c} classes, got values from {y.min()} to {y.max()}")
     # BEGIN SOLUTION
-    shifted = scores - scores.max(axis=1, keepdims=True)
-    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    log_probs = log_softmax(scores)
     rows = np.arange(n)
     loss = -log_probs[rows, y].mean()
     dscores = np.exp(log_probs)

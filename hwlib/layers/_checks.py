@@ -1,4 +1,4 @@
-"""Input validation shared by the numpy layers.
+"""Input validation shared by the numpy layers (and the numpy code that takes their arrays).
 
 Every public layer calls these first, so that a wrong shape, a channel mismatch or an
 integer array fails loudly with the shapes in the message, instead of broadcasting into a
@@ -39,3 +39,11 @@ def same_shape(name, a, expected, what):
     """Require ``a.shape == expected``; ``what`` says where the expected shape comes from."""
     if a.shape != tuple(expected):
         raise ValueError(f"{name} must have shape {tuple(expected)} ({what}), got {a.shape}")
+
+
+def float_dtype(dtype):
+    """``np.dtype(dtype)``, required to be float32 or float64 (the two dtypes hwlib's numpy models run in)."""
+    dtype = np.dtype(dtype)
+    if dtype not in (np.float32, np.float64):
+        raise TypeError(f"dtype must be float32 or float64, got {dtype}")
+    return dtype

@@ -1,14 +1,15 @@
-"""Small models assembled from the layers of ``hwlib.layers``, with their gradients.
+"""Composite layers assembled from ``hwlib.layers.dense``, with their gradients (cs231n's layer_utils).
 
 Explained in chapter 1, *Backpropagation by hand*: multiclass logistic (softmax) regression (the
-loss of ``hwlib.models.SoftmaxClassifier``, chapter 3) and the skip connection ``y = W2 σ(W1 x) + x``. Each backward pass is the chain rule applied to the
-layer backward passes, in reverse order of the forward pass.
+loss of ``hwlib.models.SoftmaxClassifier``, chapter 3) and the skip connection
+``y = W2 σ(W1 x) + x``. Each backward pass is the chain rule applied to the layer backward passes,
+in reverse order of the forward pass.
 """
 
 import numpy as np
 
-from hwlib._checks import float_array, require_ndim, same_dtype
-from hwlib.layers import (
+from hwlib.layers._checks import float_array, require_ndim, same_dtype
+from hwlib.layers.dense import (
     fc_backward,
     fc_forward,
     relu_backward,

@@ -1,4 +1,4 @@
-"""hwlib.pooling: max and average pooling against loops and torch on random shapes, and ties."""
+"""hwlib.layers.pool: max and average pooling against loops and torch on random shapes, and ties."""
 
 import numpy as np
 import pytest
@@ -6,8 +6,7 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hwlib import layers as L
-from hwlib import naive
+from hwlib.layers import naive, pool
 from hwlib.torch_autograd import autograd
 
 
@@ -20,11 +19,11 @@ def test_pooling_random_shapes_match_loops_and_torch(n, c, h, w, ph, pw, s, seed
     param = {"pool_height": ph, "pool_width": pw, "stride": s}
     if ph > h or pw > w:
         with pytest.raises(ValueError, match="does not fit"):
-            L.max_pool_forward(x, param)
+            pool.max_pool_forward(x, param)
         return
     for fwd, bwd, reduce, t_pool, loops_bwd in (
-            (L.max_pool_forward, L.max_pool_backward, np.max, F.max_pool2d, naive.max_pool_backward_loops),
-            (L.avg_pool_forward, L.avg_pool_backward, np.mean, F.avg_pool2d, naive.avg_pool_backward_loops)):
+            (pool.max_pool_forward, pool.max_pool_backward, np.max, F.max_pool2d, naive.max_pool_backward_loops),
+            (pool.avg_pool_forward, pool.avg_pool_backward, np.mean, F.avg_pool2d, naive.avg_pool_backward_loops)):
         out, cache = fwd(x, param)
         dout = rng.standard_normal(out.shape)
         dx = bwd(dout, cache)
@@ -39,7 +38,7 @@ def test_pooling_random_shapes_match_loops_and_torch(n, c, h, w, ph, pw, s, seed
                                    {"pool_height": 3, "pool_width": 3, "stride": 2}])
 def test_max_pool_ties_go_to_the_first_maximum_like_the_loops(param):
     x = np.maximum(np.round(np.random.default_rng(3).standard_normal((2, 3, 7, 7))), 0)     # many equal maxima (0 and 1)
-    out, cache = L.max_pool_forward(x, param)
+    out, cache = pool.max_pool_forward(x, param)
     dout = np.random.default_rng(4).standard_normal(out.shape)
     args = (param["pool_height"], param["pool_width"], param["stride"])
-    np.testing.assert_array_equal(L.max_pool_backward(dout, cache), naive.max_pool_backward_loops(dout, x, *args))
+    np.testing.assert_array_equal(pool.max_pool_backward(dout, cache), naive.max_pool_backward_loops(dout, x, *args))
