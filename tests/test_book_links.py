@@ -201,3 +201,26 @@ def test_built_links_land_on_an_id():
             if fragment and fragment not in ids[name]:
                 broken.append(f"{page.name}: {a.get_text()!r} -> {href}")
     assert checked > 50 and not broken, broken
+
+
+@pytest.mark.browser
+def test_built_prose_shows_no_raw_markup():
+    """No backtick, glue role or MyST target is left as text in the built prose (31abab3: chapter 4's
+    "Recorded with `python bench/conv_bench.py –threads 2 …`", a command glued as text, showed
+    its backticks, and Sphinx's smart quotes made an en dash of ``--threads``)."""
+    from bs4 import BeautifulSoup
+
+    pages = sorted((ROOT / "_build" / "html" / "book").glob("*.html"))
+    assert pages, "no built site: run the book build first"
+    raw = []
+    for page in pages:
+        article = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").find("article")
+        for block in article.find_all(["p", "li", "td", "th", "figcaption"]):
+            if block.find_parent(["pre", "div"], class_=re.compile("highlight|output|cell_output")):
+                continue
+            for code in block.find_all(["code", "pre", "script", "mjx-container"]):
+                code.decompose()
+            text = block.get_text(" ")
+            if "`" in text or "{glue" in text or re.search(r"\(\w[\w-]*\)=", text):
+                raw.append(f"{page.name}: {text.strip()[:100]}")
+    assert not raw, raw
