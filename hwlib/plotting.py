@@ -317,6 +317,7 @@ def show_captions(folder, names, generated, references, ncols=3, width=4.2):
     """A figure of images, each titled with its generated caption and one reference caption.
 
     Inputs: folder, names (image files), generated (strings), references (per image: lists of words).
+    Each photo is fitted into a box of the same size (portrait ones narrower), under its titles.
     Returns the matplotlib Figure.
     """
     import textwrap
@@ -324,14 +325,18 @@ def show_captions(folder, names, generated, references, ncols=3, width=4.2):
     import matplotlib.pyplot as plt
     from PIL import Image
 
+    titles = ["model: " + textwrap.fill(gen, 40) + "\nref: " + textwrap.fill(" ".join(refs[0]), 40)
+              for gen, refs in zip(generated, references)]
+    lines = max(t.count("\n") + 1 for t in titles)
     nrows = -(-len(names) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(width * ncols, width * 1.1 * nrows), squeeze=False)
+    # per row: a photo box of 0.75 of the width, and 0.17 inch for each line of 9-point title
+    fig, axes = plt.subplots(nrows, ncols, figsize=(width * ncols, nrows * (0.75 * width + 0.17 * lines + 0.1)),
+                             squeeze=False, layout="constrained")
     for ax in axes.ravel():
         ax.axis("off")
-    for ax, name, gen, refs in zip(axes.ravel(), names, generated, references):
+    for ax, name, title in zip(axes.ravel(), names, titles):
         with Image.open(folder / name) as img:
             ax.imshow(img.convert("RGB"))
-        title = "model: " + textwrap.fill(gen, 40) + "\nref: " + textwrap.fill(" ".join(refs[0]), 40)
-        ax.set_title(title, fontsize=9, loc="left")
-    fig.tight_layout()
+        ax.set_anchor("N")
+        ax.set_title(title, fontsize=9)
     return fig
