@@ -13,6 +13,7 @@ from hwlib.plotting import (  # noqa: E402
     plot_attention,
     plot_confusion,
     plot_history,
+    show_captions,
     show_grid,
     show_images,
 )
@@ -137,6 +138,22 @@ def test_image_titles_of_two_lines_do_not_reach_the_row_above():
         title = below.title.get_window_extent(renderer)
         assert title.y1 <= above.get_window_extent(renderer).y0
     assert fig.texts[0].get_window_extent(renderer).y0 >= top_row[0].title.get_window_extent(renderer).y1
+
+
+def test_caption_titles_stay_clear_of_the_photos_above(tmp_path):
+    from PIL import Image
+
+    names = []
+    for k, (w, h) in enumerate([(50, 36), (33, 50), (50, 33), (36, 50), (33, 50), (50, 36)]):
+        Image.new("RGB", (w, h), (40 * k, 90, 120)).save(tmp_path / f"{k}.png")
+        names.append(f"{k}.png")
+    words = "a woman in a yellow shirt and green shorts is climbing an artificial red wall".split()
+    fig = show_captions(tmp_path, names, ["a dog runs through the grass"] * 6, [[words]] * 6, ncols=3)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for above, below in zip(fig.axes[:3], fig.axes[3:]):
+        photo = above.get_images()[0].get_window_extent(renderer)
+        assert below.title.get_window_extent(renderer).y1 <= photo.y0
 
 
 def test_moving_average():
