@@ -22,7 +22,8 @@ def test_records_build_their_model_and_training_settings():
         assert (c.batch_size, c.learning_rate, c.min_lr, c.warmup_iters, c.weight_decay) == (
             run.batch_size, run.learning_rate, run.min_lr, run.warmup_iters, run.weight_decay)
     assert f"weight decay {run.weight_decay:g}" in run.describe() and f"{run.max_iters:,}" in run.describe()
-    assert set(EXPERIMENTS) == {"multiplication", "scratchpad", "tinystories"}
+    assert set(EXPERIMENTS) == {"multiplication", "weak_decay", "scratchpad", "tinystories"}
+    assert run.seeds_at(True) == run.seeds == (0, 1, 2) and run.seeds_at(False) == run.ci_seeds
 
 
 def test_train_multiplier_trains_with_the_record():
