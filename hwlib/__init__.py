@@ -16,8 +16,10 @@ Modules, by chapter (each module's docstring says more):
   features, PCA), ``caption_eval`` (BLEU, baselines)
 * PyTorch (chapters 5-7): ``pretrained`` (TFLite MobileNetV2 as a torchvision model),
   ``transfer`` (train_model, finetune, freeze), ``transformer`` (MaskedAttention, GPT),
-  ``trainer`` (AdamW with warm-up and cosine decay), ``arithmetic`` and ``text`` (the two
-  language-modelling datasets), ``device``
+  ``trainer`` (AdamW with warm-up and cosine decay, KeepBest), ``experiments`` (chapter 7's
+  runs: model sizes and training settings, one record each), ``arithmetic`` (the multiplication
+  data, evaluation and training) and ``text`` (the TinyStories sample), ``tokenizer`` (one token
+  per character), ``device``
 * every chapter: ``data`` (registry, search order, verified downloads, loaders), ``history``
   (the one training record), ``plotting``, ``results`` (numbers glued into the prose, full-scale
   results), ``scale`` and ``settings`` (CI versus full scale)
