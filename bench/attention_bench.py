@@ -31,10 +31,12 @@ for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 import torch  # noqa: E402
 
 from hwlib.device import resolve_device  # noqa: E402
-from hwlib.transformer import (CHAPTER_BATCH_SIZES, CHAPTER_MODELS, GPT, MaskedAttention,  # noqa: E402
-                               fused_attention)
+from hwlib.experiments import EXPERIMENTS  # noqa: E402
+from hwlib.transformer import GPT, MaskedAttention, fused_attention  # noqa: E402
 
 torch.set_num_threads(ARGS.threads)
+# The chapter's two models (the scratchpad run trains the multiplication model with other settings).
+BENCHED = ("multiplication", "tinystories")
 DEVICE = resolve_device(ARGS.device)
 
 
@@ -55,8 +57,9 @@ def best_time(fn, repeats):
 def attention_table():
     rows = []
     print(f"{'model':<15}{'B×T×C, heads':<22}{'written-out ms':>15}{'fused ms':>10}{'ratio':>7}{'max |diff|':>12}")
-    for name, cfg in CHAPTER_MODELS.items():
-        B, T, C, H = CHAPTER_BATCH_SIZES[name], cfg.block_size, cfg.n_embd, cfg.n_head
+    for name in BENCHED:
+        cfg = EXPERIMENTS[name].model
+        B, T, C, H = EXPERIMENTS[name].batch_size, cfg.block_size, cfg.n_embd, cfg.n_head
         attn = MaskedAttention(C, H, T).to(DEVICE)
         x = torch.randn(B, T, C, device=DEVICE, requires_grad=True)
 
@@ -77,10 +80,11 @@ def attention_table():
 def throughput_table():
     rows = []
     print(f"\n{'model':<15}{'parameters':>11}{'batch×T':>10}{'ms/step':>9}{'tokens/s':>10}")
-    for name, cfg in CHAPTER_MODELS.items():
+    for name in BENCHED:
+        cfg = EXPERIMENTS[name].model
         model = GPT(cfg).to(DEVICE)
         opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
-        B, T = CHAPTER_BATCH_SIZES[name], cfg.block_size
+        B, T = EXPERIMENTS[name].batch_size, cfg.block_size
         idx = torch.randint(0, cfg.vocab_size, (B, T), device=DEVICE)
 
         def step():

@@ -20,8 +20,10 @@ Modules, by chapter (each module's docstring says more):
 * PyTorch (chapters 5-7): ``device`` (the device choice, eval mode for a block), ``pretrained``
   (TFLite MobileNetV2 as a torchvision model, its transforms), ``transfer`` (one module per job:
   ``surgery``, ``training``, ``head_features``, ``evaluate``, ``visualize``), ``transformer``
-  (MaskedAttention, GPT), ``trainer`` (AdamW with warm-up and cosine decay), ``arithmetic`` and
-  ``text`` (the two language-modelling datasets)
+  (MaskedAttention, GPT), ``trainer`` (AdamW with warm-up and cosine decay, KeepBest),
+  ``experiments`` (chapter 7's runs: model sizes and training settings, one record each),
+  ``arithmetic`` (the multiplication data, evaluation and training), ``text`` (the TinyStories
+  sample), ``tokenizer`` (one token per character)
 * every chapter: ``data`` (registry, search order, verified downloads, every loader: ``mnist``,
   ``cifar10``, ``flickr8k``, ``hymenoptera``), ``history`` (the one training record), ``plotting``,
   ``results`` (numbers glued into the prose, full-scale results), ``scale`` and ``settings`` (CI

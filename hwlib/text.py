@@ -1,8 +1,8 @@
-"""Text for language modelling: the TinyStories sample and a character-level tokenizer.
+"""The TinyStories sample as language-modelling data: loading, cleaning, splitting, windows.
 
-Character level keeps the tokenizer trivial (about 70 symbols, no training, no unknown words) and
-lets a very small model produce readable text; its cost is longer sequences than a subword
-tokenizer would give, which is fine at this scale.
+The text is tokenized one character at a time (``hwlib.tokenizer.CharTokenizer``, about 70
+symbols), which lets a very small model produce readable text. ``words`` and ``known_share``
+measure how much of a generated text is spelled like the training text.
 """
 
 import re
@@ -10,8 +10,7 @@ import re
 import torch
 
 from hwlib.data import data_file, locate
-
-END = "\n"   # stories are separated by a blank line; generation stops at the first blank line
+from hwlib.tokenizer import END   # stories are separated by a blank line; generation stops at one
 
 # The upstream TinyStories text contains UTF-8 punctuation that was decoded as cp1252 once too often
 # ("mojibake"): "â€œ" is a left double quote, and so on. Map it back, then to plain ASCII quotes.
@@ -37,43 +36,19 @@ def load_tinystories():
     return stories
 
 
-class CharTokenizer:
-    """Maps each character of a fixed alphabet to an integer id (its position) and back.
-
-    ``CharTokenizer(alphabet)`` uses the characters of ``alphabet`` in that order;
-    ``CharTokenizer.from_text(text)`` uses the sorted characters of a training text plus END.
-    ``encode`` raises ValueError naming any character outside the alphabet (never a silent
-    substitution).
-    """
-
-    def __init__(self, alphabet):
-        self.chars = list(alphabet)
-        if len(set(self.chars)) != len(self.chars):
-            raise ValueError(f"the alphabet {alphabet!r} repeats a character")
-        self.stoi = {ch: i for i, ch in enumerate(self.chars)}
-
-    @classmethod
-    def from_text(cls, text):
-        return cls(sorted(set(text) | {END}))
-
-    @property
-    def vocab_size(self):
-        return len(self.chars)
-
-    def encode(self, text):
-        """int64 tensor of ids."""
-        unknown = sorted(set(text) - set(self.stoi))
-        if unknown:
-            raise ValueError(f"characters {unknown} are not in the tokenizer's alphabet {''.join(self.chars)!r}")
-        return torch.tensor([self.stoi[ch] for ch in text], dtype=torch.long)
-
-    def decode(self, ids):
-        return "".join(self.chars[int(i)] for i in ids)
-
-
 def words(text):
     """The lower-case words of a text (letters and apostrophes), e.g. for checking generated text."""
     return re.findall(r"[a-z']+", text.lower())
+
+
+def known_share(generated, reference):
+    """The fraction of the words of ``generated`` that occur among the words of ``reference`` (both
+    texts; see ``words``), e.g. how many words of a sampled story occur in the training stories."""
+    known = set(words(reference))
+    found = words(generated)
+    if not found:
+        raise ValueError("the generated text has no words")
+    return sum(w in known for w in found) / len(found)
 
 
 def split_stories(stories, val_fraction=0.1):

@@ -7,6 +7,7 @@ drawn from a ``torch.Generator`` seeded with ``config.seed`` and torch's global 
 seeded too, so the same call gives the same numbers on the same machine.
 """
 
+import copy
 import math
 import time
 from dataclasses import dataclass
@@ -64,6 +65,40 @@ def mean_loss(model, X, Y, batch_size=64):
         total += model(xb, yb)[1].item() * len(xb)
     model.train(was_training)
     return total / len(X)
+
+
+class KeepBest:
+    """An ``eval_fn`` for :func:`run` that also keeps a copy of the best weights seen so far.
+
+    ``KeepBest(model, metrics, monitor="val_loss", mode="min")``: each call ``keep(m)`` returns
+    ``metrics(m)`` (a dict) and, when ``monitor`` in it is the best so far (lowest for 'min',
+    highest for 'max'; the first one on ties, as ``History.best_index``), copies ``m``'s state.
+    ``restore()`` loads the kept weights into ``model`` and returns it: the early-stopped model,
+    without running again. ``best_index`` is the 0-based evaluation the copy comes from.
+    """
+
+    def __init__(self, model, metrics, monitor="val_loss", mode="min"):
+        if mode not in ("min", "max"):
+            raise ValueError(f"mode must be 'min' or 'max', got {mode!r}")
+        self.model, self.metrics, self.monitor, self.mode = model, metrics, monitor, mode
+        self.best_index, self.best_value, self.calls, self._state = None, None, 0, None
+
+    def __call__(self, model):
+        values = self.metrics(model)
+        value = float(values[self.monitor])
+        better = self.best_value is None or (value < self.best_value if self.mode == "min"
+                                             else value > self.best_value)
+        if better:
+            self.best_index, self.best_value = self.calls, value
+            self._state = copy.deepcopy(model.state_dict())
+        self.calls += 1
+        return values
+
+    def restore(self):
+        if self._state is None:
+            raise RuntimeError("nothing kept yet: KeepBest has not been called")
+        self.model.load_state_dict(self._state)
+        return self.model
 
 
 def learning_rate_at(step, config):

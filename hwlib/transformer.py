@@ -11,7 +11,7 @@ and float64, on the CPU and on CUDA.
 """
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
@@ -232,17 +232,3 @@ class GPT(nn.Module):
                     break
         self.train(was_training)
         return idx
-
-
-# The models chapter 7 trains (also used by bench/attention_bench.py): vocab_size is that of the
-# chapter's data, 13 symbols for multiplication and 72 characters for the TinyStories sample.
-CHAPTER_MODELS = {
-    "multiplication": GPTConfig(vocab_size=13, block_size=17, n_layer=2, n_head=4, n_embd=64),
-    "tinystories": GPTConfig(vocab_size=72, block_size=128, n_layer=4, n_head=4, n_embd=96),
-}
-CHAPTER_BATCH_SIZES = {"multiplication": 256, "tinystories": 32}
-
-
-def chapter_model(name, seed=0, **changes):
-    """A GPT with the sizes of CHAPTER_MODELS[name], any field replaced by ``changes`` (e.g. vocab_size)."""
-    return GPT(replace(CHAPTER_MODELS[name], **changes), seed=seed)

@@ -41,3 +41,26 @@ def test_trainer_stops_on_nan():
         model.ln_f.weight.fill_(float("nan"))
     with pytest.raises(FloatingPointError, match="diverged"):
         trainer.run(model, _copy_task(), trainer.TrainConfig(max_iters=5, device="cpu"))
+
+
+def test_keep_best_restores_the_weights_of_the_best_evaluation():
+    model = GPT(TINY, seed=0)
+    scores, snapshots = iter([3.0, 1.0, 2.0]), []
+
+    def metrics(m):
+        snapshots.append({k: v.clone() for k, v in m.state_dict().items()})
+        return {"val_loss": next(scores)}
+
+    keep = trainer.KeepBest(model, metrics)
+    config = trainer.TrainConfig(max_iters=30, batch_size=16, eval_interval=10, eval_fn=keep, device="cpu")
+    history = trainer.run(model, _copy_task(), config)
+    assert keep.best_index == history.best_index == 1 and keep.best_value == 1.0
+    last = {k: v.clone() for k, v in model.state_dict().items()}
+    assert not torch.equal(last["tok_emb.weight"], snapshots[1]["tok_emb.weight"])
+    restored = keep.restore()
+    assert restored is model
+    assert all(torch.equal(v, snapshots[1][k]) for k, v in model.state_dict().items())
+    with pytest.raises(ValueError, match="mode"):
+        trainer.KeepBest(model, metrics, mode="best")
+    with pytest.raises(RuntimeError, match="nothing kept"):
+        trainer.KeepBest(model, metrics).restore()

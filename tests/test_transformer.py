@@ -3,14 +3,7 @@
 import pytest
 import torch
 
-from hwlib.transformer import (
-    CHAPTER_MODELS,
-    GPT,
-    GPTConfig,
-    MaskedAttention,
-    chapter_model,
-    fused_attention,
-)
+from hwlib.transformer import GPT, GPTConfig, MaskedAttention, fused_attention
 
 
 def test_masked_attention_equals_fused_attention_in_float64():
@@ -63,11 +56,8 @@ def test_gpt_shapes_tied_weights_and_reproducible_generation():
     assert not torch.equal(GPT(config, seed=1).tok_emb.weight, model.tok_emb.weight)
 
 
-def test_gpt_config_checks_and_chapter_models():
+def test_gpt_config_checks():
     with pytest.raises(ValueError, match="divisible"):
         GPTConfig(vocab_size=5, block_size=4, n_head=3, n_embd=8)
     with pytest.raises(TypeError, match="GPTConfig"):
         GPT(11)
-    model = chapter_model("multiplication", vocab_size=20, seed=3)
-    assert model.config == GPTConfig(**{**CHAPTER_MODELS["multiplication"].__dict__, "vocab_size": 20})
-    assert sum(p.numel() for p in chapter_model("multiplication").parameters()) == 102_016

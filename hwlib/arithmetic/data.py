@@ -1,4 +1,4 @@
-"""Multiplication as a language-modelling task: strings like ``12*34=8040`` (answer digits reversed).
+"""The multiplication data: strings like ``12*34=8040`` (answer digits reversed), split and tensors.
 
 Format, for ``num_digits`` = d: both operands are written with exactly d digits (zero-padded), the
 product with exactly 2d digits, **least significant digit first**, e.g. 12 × 34 = 408 becomes
@@ -23,9 +23,8 @@ in either order.
 import numpy as np
 import torch
 
-from hwlib import trainer
-from hwlib.text import CharTokenizer
-from hwlib.transformer import IGNORE_INDEX, chapter_model
+from hwlib.tokenizer import CharTokenizer
+from hwlib.transformer import IGNORE_INDEX
 
 # The 13 symbols of the task, one token each: encode('12*34=8040') -> ids, decode(ids) -> text.
 TOKENIZER = CharTokenizer("0123456789*=+")
@@ -80,55 +79,3 @@ def tensors(pairs, num_digits=2, scratchpad=False):
     x, y = seqs[:, :-1].clone(), seqs[:, 1:].clone()
     y[:, :prompt_length(num_digits) - 1] = IGNORE_INDEX
     return x, y
-
-
-def predict_products(model, pairs, num_digits=2, scratchpad=False, batch_size=1000):
-    """The model's greedy answers for each pair, as integers (-1 where the output is not a number).
-
-    Returns (answers, texts): an int64 array and the generated text after each prompt.
-    """
-    device = next(model.parameters()).device
-    p = prompt_length(num_digits)
-    new_tokens = example_length(num_digits, scratchpad) - p
-    answers, texts = [], []
-    for start in range(0, len(pairs), batch_size):
-        chunk = pairs[start:start + batch_size]
-        prompts = torch.stack([TOKENIZER.encode(format_example(int(a), int(b), num_digits)[:p])
-                               for a, b in chunk]).to(device)
-        out = model.generate(prompts, new_tokens, temperature=0)[:, p:]
-        for row in out.cpu():
-            text = TOKENIZER.decode(row)
-            product = text.rsplit("=", 1)[-1][::-1]
-            texts.append(text)
-            answers.append(int(product) if product.isdigit() and len(product) == 2 * num_digits else -1)
-    return np.array(answers, dtype=np.int64), texts
-
-
-def exact_match(model, pairs, num_digits=2, scratchpad=False):
-    """Fraction of pairs whose whole product the model gets right (greedy decoding)."""
-    truth = pairs[:, 0] * pairs[:, 1]
-    return float(np.mean(predict_products(model, pairs, num_digits, scratchpad)[0] == truth))
-
-
-def train_multiplier(train_pairs, test_pairs, scratchpad, max_iters, num_digits=2, learning_rate=3e-3,
-                     eval_interval=250, seed=0, device=None):
-    """Train chapter 7's multiplication GPT on ``train_pairs`` and return (model, history).
-
-    The history (see hwlib.trainer.run) has the training loss per step and, every ``eval_interval``
-    steps, 'train_acc' (exact match on 1,000 fixed training pairs) and 'test_acc' (on all test pairs).
-    """
-    X, Y = tensors(train_pairs, num_digits, scratchpad)
-    model = chapter_model("multiplication", vocab_size=TOKENIZER.vocab_size, seed=seed)
-    if X.shape[1] > model.block_size:
-        raise ValueError(f"examples of {X.shape[1]} tokens do not fit block_size {model.block_size}")
-    probe = train_pairs[np.random.default_rng(seed).choice(len(train_pairs), min(1000, len(train_pairs)),
-                                                            replace=False)]
-
-    def accuracies(m):
-        return {"train_acc": exact_match(m, probe, num_digits, scratchpad),
-                "test_acc": exact_match(m, test_pairs, num_digits, scratchpad)}
-
-    config = trainer.TrainConfig(max_iters=max_iters, batch_size=256, learning_rate=learning_rate,
-                                 min_lr=learning_rate / 10, warmup_iters=100, weight_decay=0.1,
-                                 eval_interval=eval_interval, eval_fn=accuracies, seed=seed, device=device)
-    return model, trainer.run(model, (X, Y), config)
