@@ -14,6 +14,8 @@ import argparse
 import os
 import time
 
+from hwbook.reproducible import pin_threads
+
 
 def _parse():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -25,8 +27,7 @@ def _parse():
 
 
 ARGS = _parse()
-for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[var] = str(ARGS.threads)
+pin_threads(ARGS.threads)  # before numpy and torch are imported
 
 import torch  # noqa: E402
 
@@ -34,7 +35,6 @@ from hwlib.device import default_device  # noqa: E402
 from hwlib.transformer import (CHAPTER_BATCH_SIZES, CHAPTER_MODELS, GPT, MaskedAttention,  # noqa: E402
                                fused_attention)
 
-torch.set_num_threads(ARGS.threads)
 DEVICE = torch.device(ARGS.device) if ARGS.device else default_device()
 
 
@@ -102,7 +102,7 @@ def record(attention, throughput):
     import platform
     from pathlib import Path
 
-    from hwlib.reproducible import describe
+    from hwbook.reproducible import describe
 
     path = Path(__file__).resolve().parents[1] / "book" / "results" / "attention_bench.json"
     path.parent.mkdir(parents=True, exist_ok=True)

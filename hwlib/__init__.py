@@ -19,10 +19,11 @@ Modules, by chapter (each module's docstring says more):
   ``trainer`` (AdamW with warm-up and cosine decay), ``arithmetic`` and ``text`` (the two
   language-modelling datasets), ``device``
 * every chapter: ``data`` (registry, search order, verified downloads, loaders), ``history``
-  (the one training record), ``plotting``, ``results`` (numbers glued into the prose, full-scale
-  results), ``scale`` and ``settings`` (CI versus full scale)
-* the book's machinery: ``reproducible`` (pinned floating-point kernels), ``nbval_tolerance``
-  (declared tolerances for nbval); the autograder is the separate package ``hwgrade``
+  (the one training record), ``plotting``, ``scale`` and ``settings`` (CI versus full scale, the
+  environment's switches)
+
+The book's machinery (pinned kernels, nbval tolerances, glued numbers and results files) is the
+separate package ``hwbook``, and the autograder the package ``hwgrade``; ``hwlib`` imports neither.
 """
 
 __version__ = "0.1.0"

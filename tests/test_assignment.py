@@ -186,7 +186,7 @@ def test_student_readme_says_what_differs_from_the_original_homework(dist):
 
 def kernel_without_pins(tmp):
     """A python3 kernel spec that starts ipykernel directly: the student version has no
-    hwlib.reproducible for the book's pinned kernel to start through."""
+    hwbook.reproducible for the book's pinned kernel to start through."""
     spec = tmp / "jupyter" / "kernels" / "python3"
     spec.mkdir(parents=True)
     (spec / "kernel.json").write_text(json.dumps({
