@@ -5,12 +5,12 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 # The offline data mirror (CI and this workplace keep it beside the clone). Override freely.
 export HWLIB_DATA_MIRROR ?= $(abspath ../shared/data)
-# Every command that runs the book's numbers goes through hwlib.reproducible, which pins the
+# Every command that runs the book's numbers goes through hwbook.reproducible, which pins the
 # floating-point kernels (defaults: the environment overrides them; README "Reproducible outputs").
-PINNED := $(PY) -m hwlib.reproducible
+PINNED := $(PY) -m hwbook.reproducible
 BUILD := $(VENV)/bin/jupyter-book build . --warningiserror --nitpick --keep-going
 NOTEBOOKS ?= $(sort $(wildcard book/*.ipynb))
-NBVAL := $(PINNED) $(PY) -m pytest -q -p no:cacheprovider -p hwlib.nbval_tolerance --nbval --nbval-current-env \
+NBVAL := $(PINNED) $(PY) -m pytest -q -p no:cacheprovider -p hwbook.nbval_tolerance --nbval --nbval-current-env \
 	--nbval-sanitize-with book/nbval-sanitize.cfg
 # The chapters CI re-executes under a deliberately different kernel choice (one numpy, one torch).
 FOREIGN_NOTEBOOKS := book/03_softmax_and_two_layer_net.ipynb book/07_transformers.ipynb
@@ -26,7 +26,7 @@ $(STAMP): requirements.txt pyproject.toml
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --no-compile --disable-pip-version-check -q -r requirements.txt
 	$(VENV)/bin/pip install --no-compile --disable-pip-version-check -q --no-deps -e .
-	$(PY) -m hwlib.reproducible --install-kernel
+	$(PY) -m hwbook.reproducible --install-kernel
 	touch $@
 
 venv: $(STAMP)
@@ -70,16 +70,17 @@ execute: venv
 	$(PINNED) $(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
 		--ExecutePreprocessor.timeout=3600 --ExecutePreprocessor.record_timing=False $(NOTEBOOKS)
 
-## make full [NOTEBOOKS=...]: run chapters at full scale (HWLIB_FULL=1) on copies in _build/full/.
-## Each records its numbers in book/results/<chapter>.json; then `make execute` the same
-## chapters, so that their pages show the new full-scale column.
+## make full [NOTEBOOKS=...]: run chapters at full scale (HWLIB_FULL=1), the executed copies in
+## _build/full/. The kernel runs in book/ (nbconvert starts it in the notebook's folder), so each
+## chapter records its numbers in book/results/<chapter>.json, the folder it names; then
+## `make execute` the same chapters, so that their pages show the new full-scale column.
 full: venv
 	@mkdir -p _build/full
 	@for nb in $(NOTEBOOKS); do \
-		cp $$nb _build/full/ && echo "full scale: $$nb" && \
-		HWLIB_FULL=1 $(PINNED) $(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
+		echo "full scale: $$nb" && \
+		HWLIB_FULL=1 $(PINNED) $(VENV)/bin/jupyter nbconvert --to notebook --execute \
 			--ExecutePreprocessor.timeout=-1 --ExecutePreprocessor.record_timing=False \
-			_build/full/$$(basename $$nb) || exit 1; \
+			--output-dir _build/full $$nb || exit 1; \
 	done
 
 clean:

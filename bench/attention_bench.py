@@ -14,6 +14,8 @@ import argparse
 import os
 import time
 
+from hwbook.reproducible import pin_threads
+
 
 def _parse():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -25,8 +27,7 @@ def _parse():
 
 
 ARGS = _parse()
-for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[var] = str(ARGS.threads)
+pin_threads(ARGS.threads)  # before numpy and torch are imported
 
 import torch  # noqa: E402
 
@@ -106,7 +107,7 @@ def record(attention, throughput):
     import platform
     from pathlib import Path
 
-    from hwlib.reproducible import describe
+    from hwbook.reproducible import describe
 
     path = Path(__file__).resolve().parents[1] / "book" / "results" / "attention_bench.json"
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -16,6 +16,8 @@ import sys
 import time
 import tracemalloc
 
+from hwbook.reproducible import pin_threads
+
 SHAPES = [  # (x shape, w shape)
     ((64, 3, 32, 32), (32, 3, 3, 3)),
     ((64, 32, 16, 16), (64, 32, 3, 3)),
@@ -35,8 +37,7 @@ def _parse():
 
 ARGS = _parse()
 # BLAS reads its thread count at import time, so set it before numpy is imported.
-for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[var] = str(ARGS.threads)
+pin_threads(ARGS.threads)
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -44,7 +45,6 @@ import torch.nn.functional as F  # noqa: E402
 
 from hwlib.layers import conv, naive  # noqa: E402
 
-torch.set_num_threads(ARGS.threads)
 
 
 def best_time(fn, repeats):
@@ -117,7 +117,7 @@ def record(rows, peak):
     import platform
     from pathlib import Path
 
-    from hwlib.reproducible import describe
+    from hwbook.reproducible import describe
 
     path = Path(__file__).resolve().parents[1] / "book" / "results" / "conv_bench.json"
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -13,18 +13,23 @@ that checks a graded function against a derived formula (or against a loop versi
 student version lacks) is replaced by its student version from ``course/student/cells/`` (checks
 against numerical and PyTorch gradients only); the outputs of the graded cells -- the first code
 cell that uses a function with a solution region, and every cell after it -- are cleared, and so
-are the full-scale numbers every chapter glues. The book's machinery (pinned kernels, the nbval
-tolerance plugin and its comments) stays out.
+are the full-scale numbers every chapter glues. The book's machinery (the package ``hwbook``:
+pinned kernels, the nbval tolerance plugin, glued numbers, results files and tables) stays out:
+the build drops every cell hidden from the reader that uses it (the glue, results-table and
+benchmark-table cells), and from the other cells the lines that use it (its imports,
+``results.report(...)``, the ``if results.full:`` checks of the recorded full run), so that the
+student chapters run with hwlib alone (``strip_machinery``).
 
 ``dist/assignment/`` then holds: hwlib/ (stripped), hwgrade/ (the local grader, with the public
-recording: the first case of each check), book/ (the chapters, the reading guide, the benchmark
-records the chapters show; no chapter results), data/ (the empty local cache), pyproject.toml, requirements.txt (the student's,
+recording: the first case of each check), book/ (the chapters and the reading guide; no results
+files), data/ (the empty local cache), pyproject.toml, requirements.txt (the student's,
 ``course/student/requirements.txt`` with the book's pins filled in), README.md (``course/student/README.md``) and a
 ``_toc.yml``/``_config.yml`` for ``make student-site``. The full recording stays in the book's
 repository; ``course/autograder.py`` packs it with the grader for Gradescope.
 """
 
 import argparse
+import ast
 import hashlib
 import io
 import re
@@ -53,12 +58,12 @@ _CLASS = re.compile(r"^(\s*)class (\w+)\b")
 SOLUTION_TAG = "solution"
 ANSWER_MARKDOWN = "**Your answer:** *(write your derivation or answer here; the book's version of this cell has one)*"
 ANSWER_CODE = "# Your code here: check your answer numerically, as the rest of the chapter does."
-# hwlib modules the student version does not ship: the book's machinery (kernel pinning, the nbval
-# tolerance plugin). hwlib.layers.naive ships stripped (chapter 4 imports it; its student cell uses
-# PyTorch as the referee instead of the loops).
-NOT_SHIPPED = {"reproducible.py", "nbval_tolerance.py"}
-# Records the chapters show that answer no homework question (benchmark timings).
-SHIPPED_RESULTS = ("conv_bench.json", "attention_bench.json")
+# hwlib modules the student version does not ship (none: the book's machinery is the package
+# hwbook, which the build never copies). hwlib.layers.naive ships stripped (chapter 4 imports it;
+# its student cell uses PyTorch as the referee instead of the loops).
+NOT_SHIPPED = set()
+MACHINERY = "hwbook"
+HIDDEN_TAGS = {"remove-input", "remove-cell"}
 # Pages of the book students do not get.
 INSTRUCTOR_PAGES = {"book/for_instructors"}
 CELLS = STUDENT / "cells"
@@ -202,10 +207,63 @@ def _replace_cells(nb, stem, replacements):
         cell.outputs, cell.execution_count = [], None
 
 
-def _is_full_scale_glue(output):
-    """A glued number from the last full-scale run (``full_<key>``): a homework's reported result."""
-    name = output.get("metadata", {}).get("scrapbook", {}).get("name", "")
-    return name.startswith("full_")
+def _is_glue(output):
+    """A glued value (the book's machinery put it there for the prose); ``full_<key>`` ones are the
+    last full-scale run's numbers, a homework's reported results."""
+    return bool(output.get("metadata", {}).get("scrapbook", {}).get("name"))
+
+
+def _names(node):
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
+def _machinery_lines(statements, tainted):
+    """The line ranges (first, last; 1-based) of the statements that use the book's machinery: an
+    import from hwbook, or a statement that uses a name in ``tainted`` (names imported from hwbook,
+    and every name a dropped assignment binds, such as ``results`` or ``bench``). A compound
+    statement whose own header is clean keeps its clean statements and goes only if none is left;
+    one whose header uses the machinery (``if results.full:``) goes whole."""
+    drop = []
+    for node in statements:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+            if any(m == MACHINERY or m.startswith(MACHINERY + ".") for m in modules):
+                tainted |= {(a.asname or a.name).split(".")[0] for a in node.names}
+                drop.append((node.lineno, node.end_lineno))
+            continue
+        bodies = [getattr(node, field) for field in ("body", "orelse", "finalbody")
+                  if isinstance(getattr(node, field, None), list)]
+        header = [child for field, child in ast.iter_fields(node)
+                  if field not in ("body", "orelse", "finalbody", "handlers")]
+        header_names = set().union(*(_names(c) for c in header if isinstance(c, ast.AST)))
+        if bodies and not header_names & tainted and not isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            inner = [_machinery_lines(body, tainted) for body in bodies]
+            if all(sum(last - first + 1 for first, last in part) == sum(
+                    s.end_lineno - s.lineno + 1 for s in body) for part, body in zip(inner, bodies)):
+                drop.append((node.lineno, node.end_lineno))
+            else:
+                drop += [r for part in inner for r in part]
+        elif _names(node) & tainted:
+            drop.append((node.lineno, node.end_lineno))
+            if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):   # results = ..., bench = ...
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                tainted |= set().union(*(_names(t) for t in targets))
+        else:                                   # clean code that binds a name makes it clean again
+            tainted -= {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    return drop
+
+
+def strip_machinery(source, tainted):
+    """``source`` without the lines that use the book's machinery (``_machinery_lines``); ``tainted``
+    (a set, shared by the cells of one notebook, in order) grows with the names they define."""
+    drop = _machinery_lines(ast.parse(source).body, tainted)
+    if not drop:
+        return source
+    gone = {i for first, last in drop for i in range(first, last + 1)}
+    lines = [line for i, line in enumerate(source.split("\n"), 1) if i not in gone]
+    stripped = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
+    ast.parse(stripped)              # what is left must still be a cell of Python
+    return stripped
 
 
 def student_notebook(path, names, replacements=None):
@@ -222,11 +280,19 @@ def student_notebook(path, names, replacements=None):
             replacement.metadata["tags"] = ["answer"]
             nb.cells[i] = replacement
     _replace_cells(nb, stem, student_cells() if replacements is None else replacements)
+    tainted, kept = set(), []
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.source = "\n".join(line for line in cell.source.split("\n") if not _TOLERANCE.match(line))
             cell.metadata.pop("nbval_tolerance", None)
-            cell.outputs = [o for o in cell.get("outputs", []) if not _is_full_scale_glue(o)]
+            cell.outputs = [o for o in cell.get("outputs", []) if not _is_glue(o)]
+            hidden = HIDDEN_TAGS & set(cell.metadata.get("tags", []))
+            stripped = strip_machinery(cell.source, tainted)
+            if not stripped.strip() or (hidden and stripped != cell.source):
+                continue                  # a glue, results or benchmark cell: the machinery's alone
+            cell.source = stripped
+        kept.append(cell)
+    nb.cells = kept
     first = first_graded_cell(nb, names)
     if first is not None:
         for cell in nb.cells[first:]:
@@ -299,11 +365,9 @@ def build(dest, root=ROOT, expected=EXPECTED):
     Store.load(expected).public().save(dest / GRADER / PUBLIC_NAME)
     names = graded_names(root / "hwlib")
     replacements = student_cells()
-    (dest / "book" / "results").mkdir(parents=True)
+    (dest / "book").mkdir(parents=True)
     for notebook in sorted((root / "book").glob("*.ipynb")):
         nbformat.write(student_notebook(notebook, names, replacements), dest / "book" / notebook.name)
-    for name in SHIPPED_RESULTS:
-        shutil.copy2(root / "book" / "results" / name, dest / "book" / "results" / name)
     shutil.copy2(root / "book" / "intro.md", dest / "book" / "intro.md")
     shutil.copytree(root / "book" / "images", dest / "book" / "images")
     shutil.copytree(root / "book" / "_ext", dest / "book" / "_ext", ignore=shutil.ignore_patterns("__pycache__"))

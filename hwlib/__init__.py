@@ -26,10 +26,10 @@ Modules, by chapter (each module's docstring says more):
   sample), ``tokenizer`` (one token per character)
 * every chapter: ``data`` (registry, search order, verified downloads, every loader: ``mnist``,
   ``cifar10``, ``flickr8k``, ``hymenoptera``), ``history`` (the one training record), ``plotting``,
-  ``results`` (numbers glued into the prose, full-scale results), ``scale`` and ``settings`` (CI
-  versus full scale)
-* the book's machinery: ``reproducible`` (pinned floating-point kernels), ``nbval_tolerance``
-  (declared tolerances for nbval); the autograder is the separate package ``hwgrade``
+  ``scale`` and ``settings`` (CI versus full scale, the environment's switches)
+
+The book's machinery (pinned kernels, nbval tolerances, glued numbers and results files) is the
+separate package ``hwbook``, and the autograder the package ``hwgrade``; ``hwlib`` imports neither.
 """
 
 __version__ = "0.1.0"

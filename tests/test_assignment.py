@@ -158,12 +158,14 @@ def test_written_answers_become_answer_cells(dist):
     for book_path in sorted((ROOT / "book").glob("*.ipynb")):
         book = nbformat.read(book_path, as_version=4)
         student = nbformat.read(dist / "book" / book_path.name, as_version=4)
-        assert len(student.cells) == len(book.cells)
+        by_id = {c.get("id"): c for c in student.cells}
         student_text = "\n".join(c.source for c in student.cells)
         solutions = [i for i, c in enumerate(book.cells) if builder.SOLUTION_TAG in c.metadata.get("tags", [])]
         shared = "\n".join(c.source for i, c in enumerate(book.cells) if i not in solutions)
+        # Every cell is kept in its place but the book's machinery alone (glue and results cells).
+        assert [c.get("id") for c in book.cells if c.get("id") in by_id] == [c.get("id") for c in student.cells]
         for i in solutions:
-            cell = student.cells[i]
+            cell = by_id[book.cells[i].get("id")]
             assert "answer" in cell.metadata["tags"]
             assert cell.source in (builder.ANSWER_MARKDOWN, builder.ANSWER_CODE)
             for line in book.cells[i].source.split("\n"):
@@ -186,7 +188,7 @@ def test_student_readme_says_what_differs_from_the_original_homework(dist):
 
 def kernel_without_pins(tmp):
     """A python3 kernel spec that starts ipykernel directly: the student version has no
-    hwlib.reproducible for the book's pinned kernel to start through."""
+    hwbook.reproducible for the book's pinned kernel to start through."""
     spec = tmp / "jupyter" / "kernels" / "python3"
     spec.mkdir(parents=True)
     (spec / "kernel.json").write_text(json.dumps({

@@ -19,32 +19,35 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def broken_hwlib(tmp_path, module, old, new):
-    """A copy of hwlib under tmp_path with ``old`` replaced by ``new`` (once) in ``module``."""
+    """A copy of hwlib under tmp_path with ``old`` replaced by ``new`` (once) in ``module``; returns
+    the folder to put first on PYTHONPATH."""
     copy = tmp_path / "hwlib"
     shutil.copytree(ROOT / "hwlib", copy, ignore=shutil.ignore_patterns("__pycache__"))
     path = copy / module
     text = path.read_text(encoding="utf-8")
     assert text.count(old) == 1, f"{old!r} is not in {module} exactly once: update this test"
     path.write_text(text.replace(old, new), encoding="utf-8")
-    # hwlib finds the recorded results (book/results) and the data cache (data/) beside itself.
-    for name in ("book", "data"):
-        if (ROOT / name).exists():
-            (tmp_path / name).symlink_to(ROOT / name)
     return tmp_path
 
 
 def nbval_with(hwlib_parent, notebook):
-    """Run nbval on one chapter with the kernel importing hwlib from ``hwlib_parent``."""
-    # The kernel starts in book/, so PYTHONPATH puts the copy before the installed hwlib.
-    env = {**os.environ, "PYTHONPATH": str(hwlib_parent)}
+    """Run nbval on one of the book's chapters, in place, with the kernel importing hwlib from
+    ``hwlib_parent``: the copy comes first on PYTHONPATH, the checkout's hwbook after it. Every
+    path is passed in: the chapter's results folder is its own (the kernel runs in book/), the
+    data cache and the mirror are named in the environment."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(hwlib_parent), str(ROOT)])}
+    env.setdefault("HWLIB_DATA_DIR", str(ROOT / "data"))
     env.setdefault("HWLIB_DATA_MIRROR", str(ROOT.parent / "shared" / "data"))  # as the Makefile
     command = [
         sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
-        "-p", "hwlib.nbval_tolerance", "--nbval", "--nbval-current-env",
+        "-p", "hwbook.nbval_tolerance", "--nbval", "--nbval-current-env",
         "--nbval-sanitize-with", str(ROOT / "book" / "nbval-sanitize.cfg"),
         str(ROOT / "book" / notebook),
     ]
-    done = subprocess.run(command, cwd=hwlib_parent, env=env, capture_output=True, text=True)
+    check = [sys.executable, "-c", "import hwlib; print(hwlib.__file__)"]
+    used = subprocess.run(check, cwd=ROOT / "book", env=env, capture_output=True, text=True, check=True)
+    assert Path(used.stdout.strip()).is_relative_to(hwlib_parent), used.stdout
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
     return done.returncode, done.stdout + done.stderr
 
 

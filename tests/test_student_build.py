@@ -149,11 +149,47 @@ def test_outputs_before_the_first_graded_cell_only_and_no_full_scale_glue(dist):
         assert nb.metadata["kernelspec"]["name"] == "python3"
 
 
-def test_only_benchmark_records_ship(dist):
-    shipped = sorted(p.name for p in (dist / "book" / "results").iterdir())
-    assert shipped == sorted(builder.SHIPPED_RESULTS)
-    for name in shipped:
-        assert set(json.loads((dist / "book" / "results" / name).read_text())) >= {"command"}
+def test_no_results_file_ships(dist):
+    assert not (dist / "book" / "results").exists()
+    assert not [p for p in dist.rglob("*.json") if p.parent.name == "results"]
+
+
+def test_the_chapters_run_without_the_book_s_machinery(dist):
+    """No hwbook in the build, no cell or module that imports it or uses its objects, no glued value
+    left in an output; the cells that only glued or showed results are gone, the others kept."""
+    assert not list(dist.rglob("hwbook"))
+    for path in sorted((dist / "book").glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        book = nbformat.read(ROOT / "book" / path.name, as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type != "code":
+                continue
+            assert not re.search(r"\bhwbook\b|\bresults\.(report|table|save|full)\b|ChapterResults|"
+                                 r"\brecorded\(|myst_nb", cell.source), f"{path.name}: {cell.source[:300]}"
+            ast.parse(cell.source)
+            for output in cell.get("outputs", []):
+                assert "scrapbook" not in output.get("metadata", {}), f"{path.name}: a glued output"
+        kept = {c.get("id") for c in nb.cells}
+        for cell in book.cells:
+            hidden = {"remove-input", "remove-cell"} & set(cell.metadata.get("tags", []))
+            if cell.get("id") not in kept:
+                assert cell.cell_type == "code" and ("results." in cell.source or "recorded(" in cell.source) \
+                    and (hidden or "results" in cell.source), f"{path.name}: dropped {cell.source[:200]}"
+    shipped = "\n".join(p.read_text(encoding="utf-8") for p in (dist / "hwlib").rglob("*.py"))
+    assert not re.search(r"(import|from) hwbook\b", shipped)
+
+
+def test_strip_machinery_keeps_clean_code_and_its_names():
+    tainted = set()
+    source = ("from hwbook.results import ChapterResults\nimport numpy as np\n"
+              'results = ChapterResults("x", "results")\n')
+    assert builder.strip_machinery(source, tainted) == "import numpy as np"
+    assert {"ChapterResults", "results"} <= tainted
+    cell = ("for cell in ('rnn', 'lstm'):\n    h = cell.upper()\n    results.report(cell, h)\n"
+            "if results.full:\n    for cell in 'ab':\n        assert results.full[cell]\n"
+            "for k in 'ab':\n    results.report(k, 1)\nprint(cell, h)\n")
+    assert builder.strip_machinery(cell, tainted) == "for cell in ('rnn', 'lstm'):\n    h = cell.upper()\nprint(cell, h)"
+    assert builder.strip_machinery("def f(x):\n    return x\n\n\nf(1)\n", tainted) == "def f(x):\n    return x\n\n\nf(1)\n"
 
 
 def test_the_public_recording_holds_first_cases_only(dist):
@@ -168,15 +204,15 @@ def test_the_public_recording_holds_first_cases_only(dist):
 
 
 def test_only_what_running_and_grading_need_ships(dist):
-    assert not (dist / "hwlib" / "reproducible.py").exists()
-    assert not (dist / "hwlib" / "nbval_tolerance.py").exists()
+    assert not list(dist.rglob("reproducible.py")) and not list(dist.rglob("nbval_tolerance.py"))
+    assert not list(dist.rglob("results.py"))
     assert not (dist / "book" / "nbval-sanitize.cfg").exists()
     assert not (dist / "book" / "for_instructors.md").exists()
     assert {p.name for p in dist.iterdir()} == {"README.md", "requirements.txt", "pyproject.toml", "hwlib",
                                                  builder.GRADER, "book", "_toc.yml", "_config.yml", "data"}
     assert sorted(p.name for p in (dist / "data").iterdir()) == [".gitignore", "README.md"]
     shipped = "\n".join(p.read_text(encoding="utf-8") for p in (dist / "hwlib").rglob("*.py"))
-    assert "hwlib.reproducible" not in shipped.replace("from hwlib.reproducible import describe", "")
+    assert not re.search(r"(import|from) hwbook\b", shipped) and "nbval_tolerance" not in shipped
     assert "nbval_tolerance" not in "\n".join(c.source for p in (dist / "book").glob("*.ipynb")
                                               for c in nbformat.read(p, as_version=4).cells)
     requirements = (dist / "requirements.txt").read_text().lower()

@@ -21,14 +21,14 @@ These are *defaults*: a variable already set in the environment wins, which is h
 simulates another machine (``OPENBLAS_CORETYPE=Sandybridge ATEN_CPU_CAPABILITY=default make nbval``).
 On a CPU without AVX2 (or not x86-64) the x86 pins are left out, since forcing an instruction set
 the CPU lacks would crash; outputs then differ in the last bits and are compared within the
-tolerances the chapters declare (see ``hwlib.nbval_tolerance``).
+tolerances the chapters declare (see ``hwbook.nbval_tolerance``).
 
 The variables must be set before numpy or torch is loaded, so they cannot be set from inside a
 notebook. Two entry points set them:
 
-* ``python -m hwlib.reproducible COMMAND [ARGS...]`` runs COMMAND with the pins (the Makefile runs
+* ``python -m hwbook.reproducible COMMAND [ARGS...]`` runs COMMAND with the pins (the Makefile runs
   the tests and ``make execute`` this way);
-* ``python -m hwlib.reproducible --install-kernel`` makes the virtual environment's ``python3``
+* ``python -m hwbook.reproducible --install-kernel`` makes the virtual environment's ``python3``
   Jupyter kernel start through this module, so notebooks opened from the venv get the pins too.
 
 This module imports nothing heavy (no numpy), so that it can run before anything is loaded.
@@ -40,7 +40,9 @@ import platform
 import sys
 from pathlib import Path
 
-THREADS = "2"
+THREADS = 2
+# The thread counts of OpenMP (PyTorch's intra-op pool), MKL and OpenBLAS: how reductions are split.
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 # Pins that only make sense on x86-64 CPUs with AVX2 (and would crash or mislead elsewhere).
 X86_AVX2_PINS = {
     "OPENBLAS_CORETYPE": "Haswell",
@@ -49,12 +51,25 @@ X86_AVX2_PINS = {
     "MKL_CBWR": "AVX2",
     "ONEDNN_MAX_CPU_ISA": "AVX2",
 }
-PORTABLE_PINS = {
-    "OMP_NUM_THREADS": THREADS,
-    "MKL_NUM_THREADS": THREADS,
-    "OPENBLAS_NUM_THREADS": THREADS,
-    "PYTHONHASHSEED": "0",
-}
+
+
+def thread_pins(threads):
+    """The variables that fix the thread count of every numeric library: {variable: str(threads)}."""
+    return {variable: str(threads) for variable in THREAD_VARIABLES}
+
+
+PORTABLE_PINS = {**thread_pins(THREADS), "PYTHONHASHSEED": "0"}
+
+
+def pin_threads(threads):
+    """Run this process's numeric libraries on ``threads`` threads (the benchmark scripts).
+
+    Call it before numpy or torch is imported: BLAS reads its thread count once, when it loads.
+    If torch is already loaded, its intra-op pool is set too.
+    """
+    os.environ.update(thread_pins(threads))
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(int(threads))
 
 
 def cpu_has_avx2():
@@ -118,7 +133,7 @@ def install_kernel(prefix=None):
     folder = Path(prefix or sys.prefix) / "share" / "jupyter" / "kernels" / "python3"
     folder.mkdir(parents=True, exist_ok=True)
     spec = {
-        "argv": [sys.executable, "-m", "hwlib.reproducible", sys.executable, "-m", "ipykernel_launcher",
+        "argv": [sys.executable, "-m", "hwbook.reproducible", sys.executable, "-m", "ipykernel_launcher",
                  "-f", "{connection_file}"],
         "display_name": "Python 3 (hwlib, pinned kernels)",
         "language": "python",

@@ -1,4 +1,4 @@
-"""hwlib.nbval_tolerance: declared tolerances, the number-aware comparison, and the plugin inside nbval."""
+"""hwbook.nbval_tolerance: declared tolerances, the number-aware comparison, and the plugin inside nbval."""
 
 import os
 import subprocess
@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from hwlib.nbval_tolerance import Tolerance, compare_text, declarations, declared, main
+from hwbook.nbval_tolerance import Tolerance, compare_text, declarations, declared, main
 
 
 def test_declarations_are_parsed_and_need_a_reason():
@@ -99,7 +99,7 @@ def _notebook(tmp_path, source, printed, tolerance=None, default=None):
 
 def _nbval(path):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
-    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "hwlib.nbval_tolerance",
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "hwbook.nbval_tolerance",
                            "--nbval", "--nbval-current-env", str(path)], capture_output=True, text=True, env=env,
                           cwd=path.parent, timeout=300)
 

@@ -2,7 +2,7 @@
 
 nbval re-executes a notebook and compares every output with the committed one, character for
 character. That is right for everything deterministic, and the book pins its floating-point
-kernels (``hwlib.reproducible``) so that x86-64 machines with AVX2 reproduce the committed outputs
+kernels (``hwbook.reproducible``) so that x86-64 machines with AVX2 reproduce the committed outputs
 exactly. Some outputs still cannot be exact everywhere: training amplifies the last bit of a
 matrix product into a different accuracy on an ARM laptop, under another kernel choice, or on the
 original data files instead of the offline copies. A cell that prints such numbers declares, in
@@ -22,7 +22,7 @@ within its tolerance; everything else stays exact. Rules (all optional, default 
 A declaration in a cell's metadata applies to that cell. The same key in the notebook's metadata
 sets the default for every cell of the notebook; a cell's own declaration replaces it. A
 declaration left in a cell's source (the old ``# NBVAL_TOLERANCE ...`` comment) is an error, so
-that no tolerance is silently dropped. Load with ``pytest -p hwlib.nbval_tolerance --nbval``.
+that no tolerance is silently dropped. Load with ``pytest -p hwbook.nbval_tolerance --nbval``.
 """
 
 import difflib
@@ -213,12 +213,12 @@ def declarations(notebook_path):
 
 
 def main(argv=None):
-    """``python -m hwlib.nbval_tolerance NOTEBOOK...``: list what each chapter lets move, and why."""
+    """``python -m hwbook.nbval_tolerance NOTEBOOK...``: list what each chapter lets move, and why."""
     import sys
 
     paths = sys.argv[1:] if argv is None else argv
     if not paths:
-        print("usage: python -m hwlib.nbval_tolerance NOTEBOOK...", file=sys.stderr)
+        print("usage: python -m hwbook.nbval_tolerance NOTEBOOK...", file=sys.stderr)
         return 2
     for path in paths:
         found = declarations(path)
