@@ -27,12 +27,19 @@ from pathlib import Path
 from hwlib.scale import full_scale
 
 
-def glue(key, text):
-    """Glue ``text`` (a string) under ``key`` for the prose, without displaying it. Chapters glue
-    through ``ChapterResults.report``, which formats and remembers the value first."""
+def glue(key, text, as_markdown=False):
+    """Glue ``text`` (a string) under ``key`` for the prose, without displaying it; with
+    ``as_markdown`` as Markdown, for ``{glue:md}`` (inline code such as a command line, which
+    ``{glue:text}`` would show with its backticks and typographic dashes). Chapters glue through
+    ``ChapterResults.report``, which formats and remembers the value first."""
     from myst_nb import glue as myst_glue
 
-    myst_glue(key, text, display=False)
+    if as_markdown:
+        from IPython.display import Markdown
+
+        myst_glue(key, Markdown(text), display=False)
+    else:
+        myst_glue(key, text, display=False)
 
 
 def spread(values, fmt="{:.3f}"):
@@ -82,15 +89,16 @@ class ChapterResults:
             for key, text in self.full.items():
                 glue(f"full_{key}", text)
 
-    def report(self, key, value, fmt="{:.3f}"):
+    def report(self, key, value, fmt="{:.3f}", as_markdown=False):
         """Format ``value`` with ``fmt`` (a format string or a function), glue and remember it: the one
         way a chapter puts a value into its prose (``fmt="{}"`` for a text as it is). At full scale
-        it is glued as ``full_<key>`` too, for the pages' full-scale sentences."""
+        it is glued as ``full_<key>`` too, for the pages' full-scale sentences. ``as_markdown``:
+        see ``glue``."""
         text = fmt(value) if callable(fmt) else fmt.format(value)
         self.values[key] = text
-        glue(key, text)
+        glue(key, text, as_markdown)
         if full_scale():
-            glue(f"full_{key}", text)
+            glue(f"full_{key}", text, as_markdown)
 
     def table(self, rows, first_column=""):
         """The results table of both scales (``markdown_table``, shown), one row per ``(label, template)``.
