@@ -11,7 +11,7 @@ from hwbook import results
 @pytest.fixture
 def glued(monkeypatch):
     seen = {}
-    monkeypatch.setattr(results, "glue", lambda key, text: seen.__setitem__(key, text))
+    monkeypatch.setattr(results, "glue", lambda key, text, as_markdown=False: seen.__setitem__(key, text))
     return seen
 
 

@@ -85,6 +85,7 @@ SLEEP = """
     time.sleep(10 ** 6)
 """
 ALLOCATE = """
+    import numpy as np
     hoard = []
     while True:
         hoard.append(np.ones(10 ** 7))
