@@ -11,6 +11,7 @@ so a wrong forward pass never fails the backward check too. A *training check*'s
 No check depends on the speed of the machine; points are not here but in ``hwgrade.points``.
 """
 
+import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -609,6 +610,10 @@ def _trainer_run(rng):
 
 @check("transfer.training.train_model", training=True, limit_s=120.0)
 def _train_model(rng):
+    # The blobs of a fixed seed (the one this check had under its earlier name), not the name's: on
+    # them the gradient-ascent epoch measurably lowers the validation accuracy, so a model that is
+    # not restored to its best epoch fails (tests/test_hwgrade.py); other draws may not show it.
+    rng = np.random.default_rng(zlib.crc32(b"transfer.train_model"))
     X, y = _blobs(rng, n=200, d=4, classes=2, held_out=60)
 
     def judge(outputs):
