@@ -85,4 +85,5 @@ def test_the_filled_student_version_runs_every_chapter(tmp_path):
         os.environ.clear()
         os.environ.update(saved)
     print("\n".join(f"{name}: {s:.0f} s" for name, s in seconds.items()))
-    assert Path(dest / "book" / "results").is_dir()
+    # the student version has no results machinery: running its chapters writes no results file
+    assert not (dest / "book" / "results").exists()
