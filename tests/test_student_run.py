@@ -8,7 +8,6 @@ checks, and the private helpers those call), every chapter executes top to botto
 import os
 import re
 import time
-from pathlib import Path
 
 import nbformat
 import pytest
