@@ -207,6 +207,29 @@ def _replace_cells(nb, stem, replacements):
         cell.outputs, cell.execution_count = [], None
 
 
+# A number the book's run glued into a sentence ({glue:text}`key`, {glue:md}`key`): the student
+# version has no glued values (its chapters run without hwbook), so the role would render as
+# nothing and leave a hole in the sentence; it becomes a visible mark, explained once per chapter.
+_GLUE_ROLE = re.compile(r"\{glue(?::\w+)?\}`[^`]*`")
+LEFT_OUT = "(…)"
+LEFT_OUT_NOTE = ("*In the student version, the numbers that the book's own run measured are left out of "
+                 f"the text and shown as {LEFT_OUT}: running the chapter's cells computes yours.*")
+
+
+def _mark_left_out_numbers(nb):
+    """Replace every glue role in the markdown cells by LEFT_OUT; the first markdown cell (the
+    chapter's title and opening) then ends with LEFT_OUT_NOTE. Returns how many were replaced."""
+    count = 0
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source, n = _GLUE_ROLE.subn(LEFT_OUT, cell.source)
+            count += n
+    if count:
+        first = next(c for c in nb.cells if c.cell_type == "markdown")
+        first.source = first.source.rstrip("\n") + "\n\n" + LEFT_OUT_NOTE
+    return count
+
+
 def _is_glue(output):
     """A glued value (the book's machinery put it there for the prose); ``full_<key>`` ones are the
     last full-scale run's numbers, a homework's reported results."""
@@ -293,6 +316,7 @@ def student_notebook(path, names, replacements=None):
             cell.source = stripped
         kept.append(cell)
     nb.cells = kept
+    _mark_left_out_numbers(nb)
     first = first_graded_cell(nb, names)
     if first is not None:
         for cell in nb.cells[first:]:

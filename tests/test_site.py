@@ -169,6 +169,10 @@ settle.then(() => document.fonts.ready).then(() => new Promise(r => setTimeout(r
       || m.scrollWidth > m.clientWidth + 1).filter(m => !boxed(m)).map(label),
     scrollingCode: [...main.querySelectorAll('.cell pre')].filter(p => p.scrollWidth > p.clientWidth + 1)
       .map(label),
+    // inline math set as a block of its own breaks every sentence into lines (the old site's
+    // CSS matched span.math with its display-math rule: this check found 99 on chapter 7)
+    blockInlineMath: [...main.querySelectorAll('span.math, mjx-container:not([display="true"])')]
+      .filter(m => !m.closest('div.math') && getComputedStyle(m).display === 'block').map(label),
     shownSolutions: solutions.filter(visible).map(label),
     solutionParts: solutions.length,
     text: main.textContent.trim().length,
@@ -270,6 +274,9 @@ def test_page(browser, base_url, page, mode):
         problems.append(f"Markdown tables not rendered: {report['rawTables']}")
     if report["badAlt"]:
         problems.append(f"{len(report['badAlt'])} images without meaningful alt text: {report['badAlt'][:3]}")
+    if report["blockInlineMath"]:
+        problems.append(f"{len(report['blockInlineMath'])} inline formulas set on lines of their own: "
+                        f"{report['blockInlineMath'][:3]}")
     if report["shownSolutions"]:
         problems.append(f"{len(report['shownSolutions'])} solution parts visible before their toggle "
                         f"is opened: {report['shownSolutions'][:3]}")

@@ -169,6 +169,10 @@ def test_the_chapters_run_without_the_book_s_machinery(dist):
             ast.parse(cell.source)
             for output in cell.get("outputs", []):
                 assert "scrapbook" not in output.get("metadata", {}), f"{path.name}: a glued output"
+        prose = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+        assert "{glue" not in prose, f"{path.name}: a glue role left (it renders as a hole)"
+        if any("{glue" in c.source for c in book.cells if c.cell_type == "markdown"):
+            assert builder.LEFT_OUT in prose and builder.LEFT_OUT_NOTE in prose, path.name
         kept = {c.get("id") for c in nb.cells}
         for cell in book.cells:
             hidden = {"remove-input", "remove-cell"} & set(cell.metadata.get("tags", []))
