@@ -171,8 +171,8 @@ settle.then(() => document.fonts.ready).then(() => new Promise(r => setTimeout(r
       .map(label),
     // inline math set as a block of its own breaks every sentence into lines (the old site's
     // CSS matched span.math with its display-math rule: this check found 99 on chapter 7)
-    blockInlineMath: [...main.querySelectorAll('span.math, mjx-container:not([display="true"])')]
-      .filter(m => !m.closest('div.math') && getComputedStyle(m).display === 'block').map(label),
+    blockInlineMath: [...main.querySelectorAll('span.math')]
+      .filter(m => !getComputedStyle(m).display.startsWith('inline')).map(label),
     shownSolutions: solutions.filter(visible).map(label),
     solutionParts: solutions.length,
     text: main.textContent.trim().length,
