@@ -228,3 +228,34 @@ def test_built_prose_shows_no_raw_markup():
             if "`" in text or "$" in text or "{glue" in text or re.search(r"\(\w[\w-]*\)=", text):
                 raw.append(f"{page.name}: {text.strip()[:100]}")
     assert not raw, raw
+
+
+API_NAME = re.compile(r"`(hwlib(?:\.\w+)+)")
+
+
+def _resolves(dotted):
+    """Whether ``hwlib.a.b.c`` names a module or an attribute reachable from the longest
+    importable module prefix."""
+    import importlib
+
+    parts = dotted.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        for name in parts[cut:]:
+            if not hasattr(obj, name):
+                return False
+            obj = getattr(obj, name)
+        return True
+    return False
+
+
+@pytest.mark.parametrize("page", _all_pages(), ids=lambda p: p.name)
+def test_every_hwlib_name_in_the_prose_exists(page):
+    """A reader who types the import path a page names finds it (old module names stay only
+    as the grader's aliases for flat uploads, not as paths the book teaches)."""
+    names = sorted(set(API_NAME.findall(_markdown(page))))
+    missing = [name for name in names if not _resolves(name)]
+    assert not missing, f"{page.name} names what hwlib does not have: {missing}"

@@ -267,34 +267,26 @@ def test_page(browser, base_url, page, mode):
     assert not report["badFonts"], f"{where}: fonts that failed to load: {report['badFonts']}"
     assert not severe, f"{where}: console errors: {severe}"
 
-    problems = []
+    problems, phone = [], browser.hwlib_size == "phone"
     if page in CONTENT and report["text"] < 300:
         problems.append(f"an almost empty page ({report['text']} characters)")
     if report["rawTables"]:
         problems.append(f"Markdown tables not rendered: {report['rawTables']}")
-    if report["badAlt"]:
-        problems.append(f"{len(report['badAlt'])} images without meaningful alt text: {report['badAlt'][:3]}")
-    if report["blockInlineMath"]:
-        problems.append(f"{len(report['blockInlineMath'])} inline formulas set on lines of their own: "
-                        f"{report['blockInlineMath'][:3]}")
-    if report["shownSolutions"]:
-        problems.append(f"{len(report['shownSolutions'])} solution parts visible before their toggle "
-                        f"is opened: {report['shownSolutions'][:3]}")
+    # Each list the page script returns is a defect where it is not empty (which width checks it).
+    listed = [
+        ("badAlt", "images without meaningful alt text", True),
+        ("blockInlineMath", "inline formulas set on lines of their own", True),
+        ("shownSolutions", "solution parts visible before their toggle is opened", True),
+        ("overflowingMath", "display equations overflow with no scroll box", phone),
+        ("wideMath", "display equations wider than the column", not phone),
+        ("scrollingCode", "code cells scroll sideways", not phone),
+    ]
+    problems += [f"{len(report[key])} {what}: {report[key][:3]}"
+                 for key, what, checked in listed if checked and report[key]]
     if received > PAGE_BUDGET:
         problems.append(f"a cold load of {received:,} bytes, over the budget of {PAGE_BUDGET:,}")
-    if browser.hwlib_size == "phone":
-        if report["sideways"] > 0:
-            problems.append(f"the page scrolls sideways by {report['sideways']} px: {report['wideNodes']}")
-        if report["overflowingMath"]:
-            problems.append(f"{len(report['overflowingMath'])} display equations overflow with no scroll "
-                            f"box: {report['overflowingMath'][:3]}")
-    else:
-        if report["wideMath"]:
-            problems.append(f"{len(report['wideMath'])} display equations wider than the column: "
-                            f"{report['wideMath'][:3]}")
-        if report["scrollingCode"]:
-            problems.append(f"{len(report['scrollingCode'])} code cells scroll sideways: "
-                            f"{report['scrollingCode'][:3]}")
+    if phone and report["sideways"] > 0:
+        problems.append(f"the page scrolls sideways by {report['sideways']} px: {report['wideNodes']}")
     if page in CONTENT:
         problems += _drawer(browser, page)
         if report["solutionParts"]:
