@@ -13,6 +13,7 @@
   names a chapter by its number and title and a section heading that chapter has.
 """
 
+import importlib
 import json
 import re
 from pathlib import Path
@@ -236,8 +237,6 @@ API_NAME = re.compile(r"`(hwlib(?:\.\w+)+)")
 def _resolves(dotted):
     """Whether ``hwlib.a.b.c`` names a module or an attribute reachable from the longest
     importable module prefix."""
-    import importlib
-
     parts = dotted.split(".")
     for cut in range(len(parts), 0, -1):
         try:
