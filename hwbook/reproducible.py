@@ -13,7 +13,7 @@ NPY_DISABLE_CPU_FEATURES    X86_V4,AVX512_ICL,...   numpy's element-wise loops (
 ATEN_CPU_CAPABILITY         avx2                    PyTorch's vectorized CPU kernels
 MKL_CBWR                    AVX2                    MKL's code path (PyTorch's matrix products)
 ONEDNN_MAX_CPU_ISA          AVX2                    oneDNN (PyTorch's convolutions)
-OMP/MKL/OPENBLAS threads    2                       how reductions are split between threads
+OMP/MKL/OPENBLAS threads    1                       how reductions are split between threads
 PYTHONHASHSEED              0                       iteration order of sets of strings
 ==========================  ======================  ==============================================
 
@@ -40,7 +40,9 @@ import platform
 import sys
 from pathlib import Path
 
-THREADS = 2
+# One thread per process: a reduction's order then depends on nothing but the code, and two
+# chapters (or tests) run side by side on two cores without the slowdown of contended threads.
+THREADS = 1
 # The thread counts of OpenMP (PyTorch's intra-op pool), MKL and OpenBLAS: how reductions are split.
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 # Pins that only make sense on x86-64 CPUs with AVX2 (and would crash or mislead elsewhere).

@@ -80,7 +80,7 @@ _MULTIPLIER = GPTConfig(vocab_size=13, block_size=17, n_layer=2, n_head=4, n_emb
 EXPERIMENTS = {
     "multiplication": Experiment(
         model=_MULTIPLIER, batch_size=256, learning_rate=3e-3, min_lr=3e-4, warmup_iters=100,
-        weight_decay=2.0, max_iters=12000, eval_interval=1000, ci_iters=800, ci_eval_interval=400,
+        weight_decay=2.0, max_iters=12000, eval_interval=1000, ci_iters=800, ci_eval_interval=200,
         seeds=(0, 1, 2)),
     "weak_decay": Experiment(
         model=_MULTIPLIER, batch_size=256, learning_rate=3e-3, min_lr=3e-4, warmup_iters=100,
@@ -88,7 +88,7 @@ EXPERIMENTS = {
         seeds=(0,), ci_seeds=()),
     "scratchpad": Experiment(
         model=_MULTIPLIER, batch_size=256, learning_rate=3e-3, min_lr=3e-4, warmup_iters=100,
-        weight_decay=0.1, max_iters=800, eval_interval=400, ci_iters=800, ci_eval_interval=400,
+        weight_decay=0.1, max_iters=800, eval_interval=200, ci_iters=800, ci_eval_interval=200,
         seeds=(0, 1, 2)),
     "tinystories": Experiment(
         model=GPTConfig(vocab_size=72, block_size=128, n_layer=4, n_head=4, n_embd=96),

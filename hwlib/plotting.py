@@ -313,10 +313,11 @@ def use_photo_figures(quality=85):
     set_matplotlib_formats("jpeg", pil_kwargs={"quality": quality})
 
 
-def show_captions(folder, names, generated, references, ncols=3, width=4.2):
+def show_captions(folder, names, generated, references, ncols=3, width=4.2, label="model"):
     """A figure of images, each titled with its generated caption and one reference caption.
 
-    Inputs: folder, names (image files), generated (strings), references (per image: lists of words).
+    Inputs: folder, names (image files), generated (strings), references (per image: lists of words),
+    label (the name of the model that wrote ``generated``, which begins each title).
     Each photo is fitted into a box of the same size (portrait ones narrower), under its titles.
     Returns the matplotlib Figure.
     """
@@ -325,7 +326,7 @@ def show_captions(folder, names, generated, references, ncols=3, width=4.2):
     import matplotlib.pyplot as plt
     from PIL import Image
 
-    titles = ["model: " + textwrap.fill(gen, 40) + "\nref: " + textwrap.fill(" ".join(refs[0]), 40)
+    titles = [f"{label}: " + textwrap.fill(gen, 40) + "\nref: " + textwrap.fill(" ".join(refs[0]), 40)
               for gen, refs in zip(generated, references)]
     lines = max(t.count("\n") + 1 for t in titles)
     nrows = -(-len(names) // ncols)

@@ -159,3 +159,11 @@ def test_caption_titles_stay_clear_of_the_photos_above(tmp_path):
 def test_moving_average():
     np.testing.assert_allclose(moving_average([1, 2, 3, 4], 2), [1.5, 2.5, 3.5])
     np.testing.assert_allclose(moving_average([1, 2], 10), [1.5])
+
+
+def test_caption_titles_name_the_model(tmp_path):
+    from PIL import Image
+
+    Image.new("RGB", (40, 30)).save(tmp_path / "0.png")
+    fig = show_captions(tmp_path, ["0.png"], ["a dog"], [[["a", "cat"]]], ncols=1, label="LSTM")
+    assert fig.axes[0].get_title().startswith("LSTM: a dog\nref: a cat")

@@ -2,7 +2,8 @@
 of the graded functions only (the ``# BEGIN SOLUTION`` regions of hwlib whose function the grader
 checks, and the private helpers those call), every chapter executes top to bottom without error.
 
-``make student-run`` runs it (a stage of ``make test``; minutes: it executes every chapter).
+``make student-run`` runs it (a stage of ``make test``; minutes: it executes every chapter, one
+chapter per process, two at a time: ``pytest -m student_run tests/test_student_run.py -k STEM``).
 """
 
 import os
@@ -59,30 +60,39 @@ def test_filling_leaves_only_the_instructors_referees(tmp_path):
     assert "transformer.py:fused_attention" in left
 
 
-@pytest.mark.student_run
-def test_the_filled_student_version_runs_every_chapter(tmp_path):
-    from nbclient import NotebookClient
+CHAPTERS = sorted(path.name for path in (ROOT / "book").glob("*.ipynb"))
 
-    dest = tmp_path / "dist"
+
+@pytest.fixture(scope="module")
+def filled(tmp_path_factory):
+    """The student version, built and filled once per process (``make student-run`` runs one
+    chapter per process, two at a time)."""
+    dest = tmp_path_factory.mktemp("student") / "dist"
     builder.build(dest)
     fill(dest)
+    return dest
+
+
+@pytest.mark.student_run
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_the_filled_student_version_runs_the_chapter(filled, chapter, tmp_path):
+    from nbclient import NotebookClient
+
+    path = filled / "book" / chapter
     saved = dict(os.environ)
-    os.environ.update(PYTHONPATH=str(dest), JUPYTER_PATH=str(kernel_without_pins(tmp_path)))
+    os.environ.update(PYTHONPATH=str(filled), JUPYTER_PATH=str(kernel_without_pins(tmp_path)))
     os.environ.setdefault("HWLIB_DATA_DIR", str(ROOT / "data"))
     os.environ.setdefault("HWLIB_DATA_MIRROR", str(MIRROR))
     os.environ.pop("HWLIB_FULL", None)
-    seconds = {}
     try:
-        for path in sorted((dest / "book").glob("*.ipynb")):
-            nb = nbformat.read(path, as_version=4)
-            start = time.perf_counter()
-            NotebookClient(nb, timeout=1800, kernel_name="python3",
-                           resources={"metadata": {"path": str(path.parent)}}).execute()
-            seconds[path.name] = time.perf_counter() - start
-            assert all(c.get("execution_count") for c in nb.cells if c.cell_type == "code"), path.name
+        nb = nbformat.read(path, as_version=4)
+        start = time.perf_counter()
+        NotebookClient(nb, timeout=1800, kernel_name="python3",
+                       resources={"metadata": {"path": str(path.parent)}}).execute()
+        print(f"{chapter}: {time.perf_counter() - start:.0f} s")
+        assert all(c.get("execution_count") for c in nb.cells if c.cell_type == "code"), chapter
     finally:
         os.environ.clear()
         os.environ.update(saved)
-    print("\n".join(f"{name}: {s:.0f} s" for name, s in seconds.items()))
     # the student version has no results machinery: running its chapters writes no results file
-    assert not (dest / "book" / "results").exists()
+    assert not (filled / "book" / "results").exists()

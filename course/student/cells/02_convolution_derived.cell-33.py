@@ -1,10 +1,10 @@
-# student version of 02_convolution_derived cell cell-33; book cell 162b59541247
+# student version of 02_convolution_derived cell cell-33; book cell fa17a21fd589
 n, k = 7, 3
 x, w = rng.standard_normal(n), rng.standard_normal(k)
-forward = lambda x, w: conv.filt2d(x[None], w[None])[0]  # noqa: E731
+forward = lambda x, w: conv.filt2d(x[None], w[None])[0]
 dy = rng.standard_normal(n - k + 1)
-M = conv1d_matrix(w, n)
-assert rel_error(M @ x, forward(x, w)) < 1e-12
+M0 = conv1d_matrix(w, n)  # the unpadded filtering's matrix
+assert rel_error(M0 @ x, forward(x, w)) < 1e-12
 numerical = {
     "dx": eval_numerical_gradient_array(lambda z: forward(z, w), x, dy),
     "dw": eval_numerical_gradient_array(lambda z: forward(x, z), w, dy),
@@ -16,4 +16,4 @@ _, (t_dx, t_dw) = autograd(
 _ = compare_gradients(
     {"dx": t_dx, "dw": t_dw}, {"numerical": numerical}, tol=1e-7
 )
-print("M x equals the valid filtering of x by w")
+print("M_0 x equals the valid filtering of x by w")
