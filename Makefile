@@ -61,7 +61,7 @@ test: venv
 	@.ci/stage regress $(TIMINGS) $(PINNED) $(PY) -m pytest -q -n 2 -m regression tests
 	@.ci/stage build $(TIMINGS) $(BUILD)
 	@.ci/ensure-chromium --wait _build
-	@.ci/stage browser $(TIMINGS) $(PY) -m pytest -q -m browser tests
+	@.ci/stage browser $(TIMINGS) $(PY) -m pytest -q -n 2 -m browser tests
 	@.ci/stage pdf $(TIMINGS) $(MAKE) --no-print-directory -o $(STAMP) pdf
 	@.ci/stage student-site $(TIMINGS) $(MAKE) --no-print-directory -o $(STAMP) student-site student-browser
 	@.ci/stage student-run $(TIMINGS) $(MAKE) --no-print-directory -o $(STAMP) student-run
@@ -130,7 +130,7 @@ student-site: assignment
 
 ## make student-browser: the main site's browser checks on the student site (after student-site).
 student-browser: venv
-	HWLIB_SITE=$(abspath $(STUDENT_SITE)) HWLIB_SITE_STUDENT=1 $(PY) -m pytest -q -m browser tests/test_site.py
+	HWLIB_SITE=$(abspath $(STUDENT_SITE)) HWLIB_SITE_STUDENT=1 $(PY) -m pytest -q -n 2 -m browser tests/test_site.py
 
 ## make autograder: dist/autograder.zip for Gradescope (setup.sh and run_autograder at its root,
 ## the grader, every recorded case); try it with course/gradescope_trial.py (README).
