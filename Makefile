@@ -27,9 +27,12 @@ BY_LENGTH := 07_transformers 04_convnet_from_scratch 06_transfer_learning 05_ima
 	03_softmax_and_two_layer_net 02_convolution_derived 01_backprop_by_hand
 ordered = $(foreach c,$(BY_LENGTH),$(filter %/$(c).ipynb,$(1))) $(filter-out $(BY_LENGTH:%=book/%.ipynb),$(1))
 LANES := $(PY) .ci/lanes --workers 2
-CHAPTER_JOBS := $(foreach nb,$(call ordered,$(NOTEBOOKS)),$(if $(filter $(nb),$(FOREIGN_NOTEBOOKS)),\
-	"foreign-$(basename $(notdir $(nb)))=env $(FOREIGN_KERNELS) $(NBVAL) $(nb)",\
-	"nbval-$(basename $(notdir $(nb)))=$(NBVAL) $(nb)"))
+# One .ci/lanes job (NAME=COMMAND) per notebook: $(call job,PREFIX,COMMAND,NOTEBOOK)
+job = "$(1)-$(basename $(notdir $(3)))=$(2) $(3)"
+nbval_job = $(call job,nbval,$(NBVAL),$(1))
+foreign_job = $(call job,foreign,env $(FOREIGN_KERNELS) $(NBVAL),$(1))
+CHAPTER_JOBS := $(foreach nb,$(call ordered,$(NOTEBOOKS)),\
+	$(if $(filter $(nb),$(FOREIGN_NOTEBOOKS)),$(call foreign_job,$(nb)),$(call nbval_job,$(nb))))
 TIMINGS := _build/stage-timings.txt
 
 .PHONY: venv book test unit chapters nbval foreign regressions site browser execute full clean assignment autograder grade record \
@@ -80,18 +83,18 @@ chapters: venv
 ## make nbval NOTEBOOKS="book/03_...ipynb ...": re-execute chosen chapters under the pinned kernels
 ## and compare their outputs, two chapters at a time.
 nbval: venv
-	$(LANES) $(foreach nb,$(call ordered,$(NOTEBOOKS)),"nbval-$(basename $(notdir $(nb)))=$(NBVAL) $(nb)")
+	$(LANES) $(foreach nb,$(call ordered,$(NOTEBOOKS)),$(call nbval_job,$(nb)))
 
 ## make foreign: the chapters CI checks under another machine's kernels (see FOREIGN_KERNELS).
 foreign: venv
-	$(LANES) $(foreach nb,$(FOREIGN_NOTEBOOKS),"foreign-$(basename $(notdir $(nb)))=env $(FOREIGN_KERNELS) $(NBVAL) $(nb)")
+	$(LANES) $(foreach nb,$(FOREIGN_NOTEBOOKS),$(call foreign_job,$(nb)))
 
 ## make execute [NOTEBOOKS=...]: re-execute chapters in place (what an author runs after changing
 ## one), two at a time.
 EXECUTE := $(PINNED) $(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
 	--ExecutePreprocessor.timeout=3600 --ExecutePreprocessor.record_timing=False
 execute: venv
-	$(LANES) $(foreach nb,$(call ordered,$(NOTEBOOKS)),"execute-$(basename $(notdir $(nb)))=$(EXECUTE) $(nb)")
+	$(LANES) $(foreach nb,$(call ordered,$(NOTEBOOKS)),$(call job,execute,$(EXECUTE),$(nb)))
 
 ## make full [NOTEBOOKS=...]: run chapters at full scale (HWLIB_FULL=1), the executed copies in
 ## _build/full/. The kernel runs in book/ (nbconvert starts it in the notebook's folder), so each
@@ -117,9 +120,9 @@ assignment: venv
 
 ## make student-run: the student version, filled with the reference's graded bodies only, runs
 ## every chapter top to bottom (tests/test_student_run.py; one chapter per process, two at a time).
+STUDENT_RUN := $(PINNED) $(PY) -m pytest -q -p no:cacheprovider -m student_run tests/test_student_run.py
 student-run: venv
-	$(LANES) $(foreach nb,$(call ordered,$(NOTEBOOKS)),"student-$(basename $(notdir $(nb)))=$(PINNED) \
-		$(PY) -m pytest -q -p no:cacheprovider -m student_run tests/test_student_run.py -k $(basename $(notdir $(nb)))")
+	$(LANES) $(foreach nb,$(call ordered,$(NOTEBOOKS)),$(call job,student,$(STUDENT_RUN) -k,$(basename $(notdir $(nb)))))
 
 ## make student-site: the site for students, built from the student version (no solutions, no
 ## instructors' page, no answers) into dist/assignment/_build/html; then its browser checks.

@@ -73,6 +73,12 @@ _STYLES = {"train": "--o", "val": "-o", "test": ":o"}
 _SPLIT_COLORS = {"train": "C1", "val": "C2", "test": "C3"}
 
 
+def split_line(split):
+    """(matplotlib format, colour) of a split's evaluations in every figure of the book: "train"
+    dashed in C1, "val" solid in C2, "test" dotted in C3, any other split dash-dotted in C4."""
+    return _STYLES.get(split, "-.o"), _SPLIT_COLORS.get(split, "C4")
+
+
 def _split_and_kind(name):
     """'val_acc' -> ('val', 'acc'); a name without a known split is its own split."""
     split, _, kind = name.partition("_")
@@ -135,7 +141,7 @@ def plot_history(histories, title="", smooth=50, log_loss=False, metric_label=No
         split, _ = _split_and_kind(name)
         if split not in splits_seen:
             splits_seen.append(split)
-        return _STYLES.get(split, "-.o"), split
+        return split_line(split)[0], split
 
     for k, (label, h) in enumerate(runs.items()):
         run_color = "C0" if single else f"C{k}"
@@ -155,15 +161,16 @@ def plot_history(histories, title="", smooth=50, log_loss=False, metric_label=No
                 x = h.checkpoint_iters
                 if name in other and h.per_epoch:
                     x = np.arange(1, len(h.checkpoint_iters) + 1)
-                ax.plot(x, values, fmt, color=_SPLIT_COLORS.get(split, "C4") if single else run_color,
+                ax.plot(x, values, fmt, color=split_line(split)[1] if single else run_color,
                         ms=4, label=f"_{label}, {name}")
     if not single:  # the runs by colour, then what each line style means
         handles = {label: Line2D([], [], color=line.get_color()) for label, line in handles.items()}
         handles[f"training loss, mean of {window} steps"] = Line2D([], [], color="0.3")
     for split in splits_seen:
         words = _SPLITS.get(split, split.replace("_", " "))
-        handles[words] = Line2D([], [], color=_SPLIT_COLORS.get(split, "C4") if single else "0.3",
-                                linestyle=_STYLES.get(split, "-.o")[:-1], marker="o", ms=4)
+        fmt, color = split_line(split)
+        handles[words] = Line2D([], [], color=color if single else "0.3", linestyle=fmt[:-1],
+                                marker="o", ms=4)
     ax_loss.set(xlabel="step", ylabel="loss (log scale)" if log_loss else "loss",
                 title="loss" if eval_losses else "training loss", yscale="log" if log_loss else "linear")
     if other:

@@ -16,6 +16,7 @@ from hwlib.plotting import (  # noqa: E402
     show_captions,
     show_grid,
     show_images,
+    split_line,
 )
 
 
@@ -167,3 +168,18 @@ def test_caption_titles_name_the_model(tmp_path):
     Image.new("RGB", (40, 30)).save(tmp_path / "0.png")
     fig = show_captions(tmp_path, ["0.png"], ["a dog"], [[["a", "cat"]]], ncols=1, label="LSTM")
     assert fig.axes[0].get_title().startswith("LSTM: a dog\nref: a cat")
+
+
+def test_split_line_is_what_plot_history_draws():
+    h = History(per_epoch=True)
+    for step in range(20):
+        h.log_step(2.0 - step / 20, lr=0.1)
+        if (step + 1) % 10 == 0:
+            h.log_checkpoint(1.0, train_acc=0.5, val_acc=0.4)
+    fig = plot_history(h, smooth=1)
+    drawn = {line.get_label().split(", ")[-1]: line for ax in fig.axes for line in ax.get_lines()}
+    for split in ("train", "val"):
+        fmt, color = split_line(split)
+        line = drawn[f"{split}_acc"]
+        assert line.get_linestyle() == fmt[:-1] and line.get_color() == color
+    assert split_line("train") != split_line("val")
