@@ -14,6 +14,9 @@
 - Ships README.md beside the site and links it from every page's sidebar (the book has no public
   repository URL; when ``html.repository_url`` is set the theme's own repository and launch
   buttons appear instead).
+- Writes ``favicon.ico`` at the site's root, drawn like ``book/images/favicon.svg``: browsers ask
+  for /favicon.ico whatever the page links (Chrome does on some first loads), and a site served at
+  its domain's root then answers instead of logging a 404.
 """
 
 import re
@@ -59,6 +62,22 @@ def _drop_fontawesome(app, exception):
             page.write_text(lean, encoding="utf-8")
 
 
+def _write_favicon_ico(app, exception):
+    if exception is not None or app.builder.format != "html":
+        return
+    import matplotlib
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans-Bold.ttf"
+    size = 256      # drawn large, scaled down by the ICO writer for each size it holds
+    icon = Image.new("RGBA", (size, size), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(icon)
+    draw.rounded_rectangle((0, 0, size - 1, size - 1), radius=size * 6 // 32, fill="#1f4e79")
+    draw.text((size / 2, size * 22 / 32), "\u2207", fill="#ffffff", anchor="ms",
+              font=ImageFont.truetype(str(font), size // 2))
+    icon.save(Path(app.outdir) / "favicon.ico", sizes=[(16, 16), (32, 32), (48, 48)])
+
+
 def setup(app):
     app.connect("config-inited", _config)
     app.connect("builder-inited", lambda app: app.config.html_static_path.append(str(STATIC)))
@@ -67,4 +86,5 @@ def setup(app):
     # before pydata's own handler (500), which drops sidebar templates that render empty
     app.connect("html-page-context", _page_context, priority=400)
     app.connect("build-finished", _drop_fontawesome)
+    app.connect("build-finished", _write_favicon_ico)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
