@@ -1,4 +1,7 @@
-"""Data augmentation for image minibatches (numpy), usable as ``Solver(..., augment=flip_and_crop)``."""
+"""Data augmentation for image minibatches (numpy), usable as ``Solver(..., augment=flip_and_crop)``.
+
+Explained in chapter 4, *A convolutional network from scratch* ("CIFAR-10").
+"""
 
 import numpy as np
 

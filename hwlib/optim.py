@@ -13,6 +13,8 @@ The formulas, for learning rate ``a``:
 * rmsprop:       ``c ← ρ·c + (1-ρ)·dw²``,  ``w ← w - a·dw / (√c + ε)``
 * adam:          ``m ← β1·m + (1-β1)·dw``,  ``v ← β2·v + (1-β2)·dw²``,  ``t ← t+1``,
   ``w ← w - a·m̂ / (√v̂ + ε)`` with the bias corrections ``m̂ = m/(1-β1^t)``, ``v̂ = v/(1-β2^t)``
+
+Explained in chapter 3, *Softmax classification and a two-layer network* ("How the Solver trains").
 """
 
 import numpy as np

@@ -262,7 +262,7 @@ def _colormap(name):
 
 
 def plot_attention(weights, title="", panel_titles=None, xticklabels=None, yticklabels=None,
-                   xlabel="key position $s$ (read)", ylabel="query position $t$ (writing)",
+                   xlabel="key position $j$ (read)", ylabel="query position $t$ (writing)",
                    vmax=1.0, figsize=None):
     """Attention weights as heatmaps with one shared colour bar; returns the Figure.
 

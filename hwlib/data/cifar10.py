@@ -112,6 +112,8 @@ def _decode_jpeg(path):
 def load_cifar10(num_validation=5000, dtype=np.float32, source="auto"):
     """CIFAR-10 with a fixed train/validation split.
 
+    Explained in chapter 4, *A convolutional network from scratch* ("CIFAR-10").
+
     Inputs:
     - num_validation: training images held out for validation (default 5,000 → 45,000/5,000)
     - dtype: float32 (default) or float64

@@ -55,6 +55,8 @@ def _decode(paths):
 def load_mnist(num_validation=5000, dtype=np.float32):
     """The MNIST digits, with a fixed train/validation split.
 
+    Explained in chapter 3, *Softmax classification and a two-layer network* ("The data").
+
     Inputs:
     - num_validation: training images held out for validation (default 5,000 → 55,000/5,000)
     - dtype: float32 (default) or float64
